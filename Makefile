@@ -1,0 +1,92 @@
+# mm conformance suite.  See README.md for every target and variable.
+SHELL := /bin/bash
+
+KVER ?= 6.12
+T ?=
+TIMEOUT ?= 120
+ACCEL ?= auto
+OUT ?= $(CURDIR)/out
+INSTALL_PATH ?= $(OUT)/install
+export KVER KSRC O T TIMEOUT ACCEL
+
+# Set by the scripts in fixtures/vm (kernel.sh headers|build); set them by
+# hand to build the tests against another tree's uapi headers and harness.
+KHDR ?=
+HARNESS ?=
+
+CC ?= gcc
+# The harness is a system include: its macros expand to unused parameters
+# (variant, ucontext) that -Wextra would reject in every test.
+CFLAGS := -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
+	  -isystem $(KHDR) -isystem $(HARNESS) -Ilib -Ifixtures/kmod
+LDFLAGS := -static -pthread
+LDLIBS := -luring -lnuma
+
+TEST_SRCS := $(wildcard selftests/*/*.c)
+LIB_SRCS := $(filter-out lib/kmsg_tail.c,$(wildcard lib/*.c))
+LIB_OBJS := $(patsubst lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
+TEST_BINS := $(patsubst selftests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
+TOOLS := $(OUT)/bin/kmsg_tail
+RUNNER_FILES := run_vmtests.sh selftests/categories selftests/expectations \
+		lib/runner.sh
+
+.PHONY: all tests run_tests vm_run kernel install gen_tar check bench clean \
+	help deps
+
+all:
+	@eval "$$(fixtures/vm/kernel.sh headers)" && \
+	$(MAKE) --no-print-directory tests KHDR="$$KHDR" HARNESS="$$HARNESS"
+
+tests: $(TEST_BINS) $(TOOLS)
+	@test -n "$(KHDR)" -a -n "$(HARNESS)" || \
+		{ echo "tests: set KHDR and HARNESS (or use 'make all')"; exit 2; }
+
+$(OUT)/lib/%.o: lib/%.c $(wildcard lib/*.h fixtures/kmod/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(OUT)/tests/%: selftests/%.c $(LIB_OBJS) $(wildcard lib/*.h fixtures/kmod/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(OUT)/bin/kmsg_tail: lib/kmsg_tail.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# Run the suite on the kernel this machine is running.
+run_tests: all
+	./run_vmtests.sh -d $(OUT) $(if $(T),-t "$(T)") --timeout $(TIMEOUT)
+
+# Build the kernel, the tests and an initramfs, boot QEMU, run, report.
+vm_run:
+	@fixtures/vm/vm_run.sh
+
+kernel:
+	@fixtures/vm/kernel.sh build >/dev/null
+
+deps:
+	@fixtures/vm/deps.sh
+
+# kselftest-style package: run_vmtests.sh + tests/ + bin/, runnable anywhere.
+install: all
+	@mkdir -p $(INSTALL_PATH)/selftests $(INSTALL_PATH)/lib
+	cp run_vmtests.sh $(INSTALL_PATH)/
+	cp selftests/categories selftests/expectations $(INSTALL_PATH)/selftests/
+	cp lib/runner.sh $(INSTALL_PATH)/lib/
+	cp -r $(OUT)/tests $(OUT)/bin $(INSTALL_PATH)/
+
+gen_tar: install
+	tar -C $(INSTALL_PATH) -czf $(OUT)/mm-conformance.tar.gz .
+	@echo "wrote $(OUT)/mm-conformance.tar.gz"
+
+check:
+	@fixtures/vm/check.sh
+
+bench:
+	@fixtures/vm/bench.sh
+
+clean:
+	rm -rf $(OUT)
+
+help:
+	@sed -n '/^## Make targets/,/^## /p' README.md

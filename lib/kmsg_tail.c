@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmsg_tail: read the kernel log by record sequence number, so the runner
+ * can see exactly what one test case logged without clearing the log
+ * (dmesg -c) and without being fooled by a wrapped ring buffer.
+ *
+ *   kmsg_tail next       print the sequence number of the next record
+ *   kmsg_tail since SEQ  print the text of every record numbered >= SEQ
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A record is "prio,seq,usec,flags[,...];text\n" plus continuation lines. */
+static int parse_seq(const char *rec, unsigned long long *seq)
+{
+	const char *comma = strchr(rec, ',');
+
+	if (!comma)
+		return -1;
+	*seq = strtoull(comma + 1, NULL, 10);
+	return 0;
+}
+
+static int walk(unsigned long long since, int print)
+{
+	unsigned long long seq, next = 0;
+	char rec[8192];
+	ssize_t n;
+	int fd;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (fd < 0) {
+		perror("kmsg_tail: open /dev/kmsg");
+		return 1;
+	}
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten while reading */
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		if (parse_seq(rec, &seq))
+			continue;
+		next = seq + 1;
+		if (print && seq >= since) {
+			char *text = strchr(rec, ';');
+
+			fputs(text ? text + 1 : rec, stdout);
+		}
+	}
+	close(fd);
+	if (!print)
+		printf("%llu\n", next);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "next"))
+		return walk(0, 0);
+	if (argc == 3 && !strcmp(argv[1], "since"))
+		return walk(strtoull(argv[2], NULL, 10), 1);
+	fprintf(stderr, "usage: kmsg_tail next | kmsg_tail since SEQ\n");
+	return 2;
+}

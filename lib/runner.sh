@@ -1,0 +1,68 @@
+# shellcheck shell=dash
+# Functions shared by run_vmtests.sh (busybox ash in the guest, or any
+# POSIX shell on a host) and the host-side scripts.  Sourced, not run.
+
+# Kernel log lines that make a test FAIL even when it passed: crashes and
+# warnings, and the mm complaints that do not taint the kernel.
+KMSG_BAD_RE='BUG:|kernel BUG at|WARNING:|Oops|general protection|Kernel panic|Bad page state|Bad rss-counter|bad pud|bad pmd|bad pte|freeing invalid memtype|conflicting memory types'
+
+# TAINT_USER (bit 6): vfio no-IOMMU mode sets it on purpose.
+TAINT_IGNORED=64
+
+kmsg_bad_lines() {
+	grep -E "$KMSG_BAD_RE" || true
+}
+
+# New taint bits, minus the ignored ones: taint_new BEFORE AFTER
+taint_new() {
+	echo $(( $2 & ~$1 & ~TAINT_IGNORED ))
+}
+
+# Succeeds when version $1 lies in [$2, $3]; versions compare numerically
+# by their first three dot-separated numbers ("6.12.117-foo" = 6.12.117).
+version_in_range() {
+	awk -v v="$1" -v lo="$2" -v hi="$3" '
+	function key(s,    a, n, i, k) {
+		sub(/[^0-9.].*/, "", s)
+		n = split(s, a, ".")
+		k = 0
+		for (i = 1; i <= 3; i++)
+			k = k * 100000 + (i <= n ? a[i] + 0 : 0)
+		return k
+	}
+	BEGIN { exit !(key(v) >= key(lo) && key(v) <= key(hi)) }'
+}
+
+# The expectations entry for a failing test:
+#   expectation_for ID KERNEL_VERSION FILE -> "OUTCOME reference..." or ""
+# FILE lines: MIN_VERSION MAX_VERSION OUTCOME TEST_ID_GLOB REFERENCE...
+expectation_for() {
+	local id=$1 kver=$2 file=$3 lo hi outcome glob ref
+	[ -f "$file" ] || return 0
+	while read -r lo hi outcome glob ref; do
+		case "$lo" in ''|'#'*) continue ;; esac
+		# shellcheck disable=SC2254
+		case "$id" in
+		$glob) version_in_range "$kver" "$lo" "$hi" || continue
+		       echo "$outcome $ref"
+		       return 0 ;;
+		esac
+	done <"$file"
+}
+
+# Count a TAP stream (stdin) and print the closing lines.  XFAIL counts as
+# passed and XPASS as failed; their own counts come on the line before.
+# Exit status: 1 when anything failed.
+tap_summary() {
+	awk '
+	/^ok [0-9]+ .*# *SKIP/		{ skip++; next }
+	/^ok [0-9]+ .*# *XFAIL/		{ xfail++; pass++; next }
+	/^ok [0-9]+/			{ pass++; next }
+	/^not ok [0-9]+ .*# *XPASS/	{ xpass++; fail++; next }
+	/^not ok [0-9]+/		{ fail++; next }
+	END {
+		printf "# xfail %d, xpass %d\n", xfail, xpass
+		printf "%d passed, %d failed, %d skipped\n", pass, fail, skip
+		exit fail > 0
+	}'
+}

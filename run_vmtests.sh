@@ -1,0 +1,186 @@
+#!/bin/sh
+# shellcheck shell=dash
+# Run the mm conformance suite on the kernel this machine runs (inside the
+# QEMU guest of `make vm_run`, or on a booted CI machine).  Every harness
+# case runs as its own process; after each one the kernel log and taint
+# are checked.  Output: TAP 13, then "N passed, N failed, N skipped".
+set -eu
+# dash (Debian's /bin/sh) lacks pipefail; busybox ash and bash have it.
+(set -o pipefail) 2>/dev/null && set -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/runner.sh
+. "$HERE/lib/runner.sh"
+
+usage() {
+	cat <<USAGE
+usage: run_vmtests.sh [-t CATEGORIES] [-l] [-h] [-d DIR] [--timeout SECONDS]
+                      [--force] [--after TEST_ID]
+  -t CATS        run only these categories (comma or space separated)
+  -l             list the selected tests (category and test id) and exit
+  -d DIR         where tests/ and bin/ are (default: beside this script)
+  --timeout S    per-test timeout in seconds (default 120)
+  --force        run vm-only categories outside a VM too
+  --after ID     skip every test up to and including ID (crash recovery)
+categories:
+$(grep -v '^#' "$HERE/selftests/categories" | awk 'NF { print "  " $1 }' | sort -u)
+USAGE
+}
+
+CATS=""
+LIST=0
+DIR=$HERE
+TIMEOUT=120
+FORCE=0
+AFTER=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-t) CATS=$(echo "$2" | tr ',' ' '); shift ;;
+	-l) LIST=1 ;;
+	-d) DIR=$2; shift ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	--force) FORCE=1 ;;
+	--after) AFTER=$2; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "run_vmtests.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+
+KMSG_TAIL=$DIR/bin/kmsg_tail
+EXPECTATIONS=$HERE/selftests/expectations
+KVERSION=$(uname -r)
+IN_VM=0
+grep -q 'mmconf.vm=1' /proc/cmdline 2>/dev/null && IN_VM=1
+
+for c in $CATS; do
+	grep -q "^${c}[[:space:]]" "$HERE/selftests/categories" || {
+		echo "run_vmtests.sh: unknown category '$c' (see -h)" >&2
+		exit 2
+	}
+done
+
+# "category program flags" lines for the selected categories.
+selected_programs() {
+	grep -v '^#' "$HERE/selftests/categories" | while read -r cat prog flags; do
+		[ -n "$cat" ] || continue
+		if [ -n "$CATS" ]; then
+			case " $CATS " in *" $cat "*) ;; *) continue ;; esac
+		fi
+		echo "$cat $prog ${flags:-}"
+	done
+}
+
+N=0
+tap() {
+	N=$((N + 1))
+	echo "$1 $N $2"
+}
+
+# Decide a case's status from its exit code and harness output.
+case_status() {
+	local rc=$1 out=$2
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "FAIL timeout after ${TIMEOUT}s"
+	elif [ "$rc" -eq 4 ] || grep -q '^ok 1 .*# *SKIP' "$out"; then
+		echo "SKIP $(sed -n 's/^ok 1 .*# *SKIP *//p' "$out" | head -n 1)"
+	elif [ "$rc" -eq 0 ] && grep -q '^ok 1 ' "$out"; then
+		echo "PASS"
+	else
+		echo "FAIL exit code $rc"
+	fi
+}
+
+# Report one case, applying kernel-log/taint verdicts and expectations.
+report() {
+	local id=$1 status=$2 why exp
+	why=${status#* }
+	[ "$why" = "$status" ] && why=""
+	status=${status%% *}
+	if [ "$status" = FAIL ]; then
+		exp=$(expectation_for "$id" "$KVERSION" "$EXPECTATIONS")
+		case "$exp" in
+		FAIL*) tap ok "$id # XFAIL ${exp#FAIL } ($why)"; return ;;
+		esac
+		tap "not ok" "$id # $why"
+		return
+	fi
+	exp=$(expectation_for "$id" "$KVERSION" "$EXPECTATIONS")
+	case "$exp" in
+	FAIL*) if [ "$status" = PASS ]; then
+		tap "not ok" "$id # XPASS expected to fail: ${exp#FAIL }"
+		return
+	       fi ;;
+	esac
+	case "$status" in
+	PASS) tap ok "$id" ;;
+	SKIP) tap ok "$id # SKIP ${why:-no reason given}" ;;
+	esac
+}
+
+run_case() {
+	local id=$1 bin=$2 case=$3 seq taint0 taint1 rc=0 status bad out
+	out=$(mktemp)
+	echo "# START $id"
+	seq=$("$KMSG_TAIL" next)
+	taint0=$(cat /proc/sys/kernel/tainted)
+	timeout -s KILL "$TIMEOUT" "$bin" -r "$case" >"$out" 2>&1 || rc=$?
+	sed 's/^/# /' "$out"
+	status=$(case_status "$rc" "$out")
+	rm -f "$out"
+	bad=$("$KMSG_TAIL" since "$seq" | kmsg_bad_lines)
+	taint1=$(cat /proc/sys/kernel/tainted)
+	if [ -n "$bad" ]; then
+		echo "$bad" | sed 's/^/# kernel: /'
+		status="FAIL kernel log: $(echo "$bad" | head -n 1)"
+	fi
+	if [ "$(taint_new "$taint0" "$taint1")" -ne 0 ]; then
+		status="FAIL kernel tainted: $taint0 -> $taint1"
+	fi
+	report "$id" "$status"
+}
+
+main() {
+	local cat prog flags bin case id skipping=0
+	[ -n "$AFTER" ] && skipping=1
+	[ "$LIST" -eq 1 ] || echo "TAP version 13"
+	[ "$LIST" -eq 1 ] || echo "# kernel $KVERSION, per-test timeout ${TIMEOUT}s"
+	selected_programs >"${TMPDIR:-/tmp}/mmconf.programs.$$"
+	while read -r cat prog flags; do
+		bin=$DIR/tests/$prog
+		if [ ! -x "$bin" ]; then
+			[ "$LIST" -eq 1 ] && { echo "$cat $prog (not built)"; continue; }
+			tap "not ok" "$prog # not built: $bin missing (make all)"
+			continue
+		fi
+		for case in $("$bin" --list-cases); do
+			id="$prog:$case"
+			if [ "$skipping" -eq 1 ]; then
+				[ "$id" = "$AFTER" ] && skipping=0
+				continue
+			fi
+			if [ "$LIST" -eq 1 ]; then
+				echo "$cat $id"
+			elif [ "$IN_VM" -eq 0 ] && [ "$FORCE" -eq 0 ] &&
+			     echo ",$flags," | grep -q ',vm-only,'; then
+				tap ok "$id # SKIP vm-only: may crash the kernel; use make vm_run or --force"
+			else
+				run_case "$id" "$bin" "$case"
+			fi
+		done
+	done <"${TMPDIR:-/tmp}/mmconf.programs.$$"
+	rm -f "${TMPDIR:-/tmp}/mmconf.programs.$$"
+	[ "$LIST" -eq 1 ] && return 0
+	echo "1..$N"
+	echo "# DONE"
+}
+
+if [ "$LIST" -eq 1 ]; then
+	main
+	exit 0
+fi
+main | tee "${TMPDIR:-/tmp}/mmconf.tap.$$"
+rc=0
+tap_summary <"${TMPDIR:-/tmp}/mmconf.tap.$$" || rc=$?
+rm -f "${TMPDIR:-/tmp}/mmconf.tap.$$"
+exit "$rc"
