@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the mremap tests: per-page data patterns, raw mremap,
+ * /proc/self/{maps,smaps,status} queries and in-process fault probes.
+ */
+#ifndef MREMAP_UTIL_H
+#define MREMAP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MRM_PAGE	4096UL
+#define MRM_PMD		(2UL << 20)
+#define MRM_PUD		(1UL << 30)
+
+/* Not in every libc's headers; values from the 6.12 uapi. */
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+
+/*
+ * mremap() through the raw syscall, so the fifth argument reaches the
+ * kernel whatever the flags (glibc's wrapper is variadic).  Returns
+ * MAP_FAILED with errno set on failure.
+ */
+void *mrm_mremap(void *old, size_t old_len, size_t new_len,
+		 unsigned long flags, void *new_addr);
+
+/*
+ * Fill @len bytes at @addr with a pattern that differs in every 8-byte
+ * word and in every 4 KiB page: page i of the range gets the words of
+ * page (@first_page + i) of the stream named @salt.
+ */
+void mrm_fill(void *addr, size_t len, unsigned long salt,
+	      unsigned long first_page);
+
+/*
+ * Check the pattern written by mrm_fill() at a few words of every page.
+ * Returns -1 when all match, else the byte offset of the first mismatch.
+ */
+long mrm_check(const void *addr, size_t len, unsigned long salt,
+	       unsigned long first_page);
+
+/* Returns -1 when the sampled words of every page are 0, else an offset. */
+long mrm_check_zero(const void *addr, size_t len);
+
+/*
+ * Read one byte at @addr, catching the fault.  Returns 0 when the read
+ * worked, else the signal it raised (SIGSEGV, SIGBUS).
+ */
+int mrm_probe_read(const void *addr);
+
+/* The VMA containing an address, as /proc/self/maps shows it. */
+struct mrm_vma {
+	unsigned long start;
+	unsigned long end;
+	char perms[8];
+};
+
+/* false when no VMA contains @addr. */
+bool mrm_vma_at(const void *addr, struct mrm_vma *vma);
+
+/* true when no VMA overlaps [addr, addr + len). */
+bool mrm_range_unmapped(const void *addr, size_t len);
+
+/* true when exactly one VMA covers [addr, addr + len), no more, no less. */
+bool mrm_is_one_vma(const void *addr, size_t len);
+
+/*
+ * true when one VMA contains all of [addr, addr + len); it may extend
+ * further, where the kernel merged it with a compatible neighbour.
+ */
+bool mrm_in_one_vma(const void *addr, size_t len);
+
+/*
+ * A field of the smaps entry of the VMA containing @addr, in kB
+ * ("AnonHugePages", "Locked", "Rss", ...).  -1 when absent.
+ */
+long mrm_smaps_kb(const void *addr, const char *field);
+
+/* Whether the VmFlags of the VMA containing @addr include @flag ("lo"). */
+bool mrm_has_vmflag(const void *addr, const char *flag);
+
+/* A field of /proc/self/status in kB ("VmLck"), -1 when absent. */
+long mrm_status_kb(const char *field);
+
+/* Minor faults this process took so far. */
+long mrm_minflt(void);
+
+/*
+ * Reserve @len bytes of address space aligned to @align (a power of two)
+ * as one PROT_NONE mapping.  Returns MAP_FAILED on failure.
+ */
+void *mrm_reserve(size_t len, size_t align);
+
+#endif /* MREMAP_UTIL_H */
