@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mremap() resizing and moving on every kind of mapping (mapping_kinds.h):
+ * no resize, shrink (in place, across VMAs, with MREMAP_FIXED), expand (in
+ * place, blocked with and without MREMAP_MAYMOVE), MREMAP_FIXED onto a
+ * mapping, MREMAP_DONTUNMAP and the old_len == 0 duplicate.
+ *
+ * Each case checks the return value or errno, the data through the
+ * resulting addresses, and /proc/self/maps.  hugetlb refuses every
+ * expand with EINVAL (its reservations cannot be split); the window
+ * layout is in mremap_window.h.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mm_harness.h"
+#include "mremap_expect.h"
+#include "mremap_window.h"
+
+#define SALT		0x4b1d
+#define SALT_DST	0xd057
+
+FIXTURE(mremap_kind) {
+	struct mrw w;
+	char *map;
+	size_t len;
+	size_t unit;
+	unsigned long pages;	/* in the mapping */
+};
+
+FIXTURE_VARIANT(mremap_kind) {
+	enum mk_kind kind;
+};
+
+MRW_KIND_VARIANTS(mremap_kind);
+
+FIXTURE_SETUP(mremap_kind)
+{
+	char why[160];
+	int ret;
+
+	ret = mrw_setup(&self->w, variant->kind, 0, SALT, why, sizeof(why));
+	if (ret > 0)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	self->map = self->w.map.addr;
+	self->len = self->w.len;
+	self->unit = self->w.unit;
+	self->pages = self->len / MRM_PAGE;
+	/* Otherwise the kind would only repeat anon_private. */
+	if (variant->kind == MK_THP) {
+		ASSERT_EQ((long)(self->len >> 10),
+			  mrm_smaps_kb(self->map, "AnonHugePages")) {
+			mrw_restore(&self->w);
+		}
+	}
+}
+
+/* In the parent: it runs even when the test died of a signal. */
+FIXTURE_TEARDOWN_PARENT(mremap_kind)
+{
+	mrw_restore(&self->w);
+}
+
+static bool is_hugetlb(const FIXTURE_VARIANT(mremap_kind) *variant)
+{
+	return variant->kind == MK_HUGETLB;
+}
+
+/* The mapping is as the setup left it: one VMA, all its data. */
+#define EXPECT_MAPPING_INTACT() do {					\
+		EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));	\
+		mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, \
+			  SALT, 0);					\
+	} while (0)
+
+TEST_F(mremap_kind, no_resize)
+{
+	EXPECT_EQ(self->map, mrm_mremap(self->map, self->len, self->len, 0,
+					NULL));
+	EXPECT_EQ(self->map, mrm_mremap(self->map, self->len, self->len,
+					MREMAP_MAYMOVE, NULL));
+	EXPECT_MAPPING_INTACT();
+}
+
+TEST_F(mremap_kind, shrink_in_place)
+{
+	size_t half = self->len / 2;
+
+	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, half, 0, NULL));
+	EXPECT_TRUE(mrm_is_one_vma(self->map, half));
+	mrx_reads(_metadata, MK_READS_DATA, self->map, half, SALT, 0);
+	mrx_unmapped(_metadata, self->map + half, half);
+}
+
+/* The unmapped tail may cover the next VMA too. */
+TEST_F(mremap_kind, shrink_across_vmas)
+{
+	size_t half = self->len / 2, next_len = 2 * self->unit;
+	char *next = self->map + self->len;
+
+	ASSERT_EQ(next, mmap(next, next_len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	mrm_fill(next, next_len, SALT_DST, 0);
+	/* Read-only: it must not merge with an anonymous mapping kind. */
+	ASSERT_EQ(0, mprotect(next, next_len, PROT_READ));
+
+	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len + next_len, half,
+					0, NULL));
+	EXPECT_TRUE(mrm_is_one_vma(self->map, half));
+	mrx_reads(_metadata, MK_READS_DATA, self->map, half, SALT, 0);
+	mrx_unmapped(_metadata, self->map + half, self->len - half + next_len);
+}
+
+TEST_F(mremap_kind, shrink_fixed)
+{
+	char *dst = mrw_at(&self->w, MRW_DST_UNIT);
+	size_t half = self->len / 2;
+
+	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, half,
+				  MREMAP_MAYMOVE | MREMAP_FIXED, dst));
+	EXPECT_TRUE(mrm_is_one_vma(dst, half));
+	mrx_reads(_metadata, MK_READS_DATA, dst, half, SALT, 0);
+	mrx_unmapped(_metadata, self->map, self->len);
+}
+
+/* Grow a file kind's file and show its new data through the new tail. */
+static void expect_file_tail(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(mremap_kind) *self, char *tail)
+{
+	char *buf = malloc(self->len);
+
+	ASSERT_NE(NULL, buf);
+	mrm_fill(buf, self->len, SALT, self->pages);
+	ASSERT_EQ(0, ftruncate(self->w.map.fd, 2 * self->len));
+	ASSERT_EQ((ssize_t)self->len,
+		  pwrite(self->w.map.fd, buf, self->len, self->len));
+	free(buf);
+	mrx_reads(_metadata, MK_READS_DATA, tail, self->len, SALT,
+		  self->pages);
+}
+
+TEST_F(mremap_kind, expand_in_place)
+{
+	char *ret;
+
+	mrw_free_after(&self->w);
+	ret = mrm_mremap(self->map, self->len, 2 * self->len, 0, NULL);
+	if (is_hugetlb(variant)) {
+		MRX_FAILS(EINVAL, ret);
+		EXPECT_MAPPING_INTACT();
+		return;
+	}
+	ASSERT_EQ(self->map, ret);
+	EXPECT_TRUE(mrm_is_one_vma(self->map, 2 * self->len));
+	mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, SALT, 0);
+	mrx_reads(_metadata, mk_expanded_tail(variant->kind),
+		  self->map + self->len, self->len, SALT, self->pages);
+	if (self->w.map.fd >= 0)
+		expect_file_tail(_metadata, self, self->map + self->len);
+}
+
+TEST_F(mremap_kind, expand_blocked_nomove)
+{
+	char *ret = mrm_mremap(self->map, self->len, 2 * self->len, 0, NULL);
+
+	MRX_FAILS(is_hugetlb(variant) ? EINVAL : ENOMEM, ret);
+	EXPECT_MAPPING_INTACT();
+	/* The blocker is still there. */
+	EXPECT_TRUE(mrm_in_one_vma(self->map + self->len, self->unit));
+}
+
+TEST_F(mremap_kind, expand_blocked_maymove)
+{
+	char *ret = mrm_mremap(self->map, self->len, 2 * self->len,
+			       MREMAP_MAYMOVE, NULL);
+
+	if (is_hugetlb(variant)) {
+		MRX_FAILS(EINVAL, ret);
+		EXPECT_MAPPING_INTACT();
+		return;
+	}
+	ASSERT_NE(MAP_FAILED, ret);
+	EXPECT_NE(self->map, ret);
+	EXPECT_TRUE(mrm_in_one_vma(ret, 2 * self->len));
+	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
+	mrx_reads(_metadata, mk_moved_tail(variant->kind), ret + self->len,
+		  self->len, SALT, self->pages);
+	if (self->w.map.fd >= 0)
+		expect_file_tail(_metadata, self, ret + self->len);
+	mrx_unmapped(_metadata, self->map, self->len);
+	munmap(ret, 2 * self->len);
+}
+
+/* Only the first half of the destination mapping is replaced. */
+TEST_F(mremap_kind, fixed_replaces_mapping)
+{
+	char *dst = mrw_at(&self->w, MRW_DST_UNIT);
+
+	ASSERT_EQ(dst, mmap(dst, 2 * self->len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	mrm_fill(dst, 2 * self->len, SALT_DST, 0);
+
+	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, self->len,
+				  MREMAP_MAYMOVE | MREMAP_FIXED, dst));
+	EXPECT_TRUE(mrm_is_one_vma(dst, self->len));
+	mrx_reads(_metadata, MK_READS_DATA, dst, self->len, SALT, 0);
+	mrx_reads(_metadata, MK_READS_DATA, dst + self->len, self->len,
+		  SALT_DST, self->pages);
+	mrx_unmapped(_metadata, self->map, self->len);
+}
+
+/* What is left at the source of a DONTUNMAP move, and what moved. */
+static void expect_dontunmapped(struct __test_metadata *_metadata,
+				FIXTURE_DATA(mremap_kind) *self,
+				enum mk_kind kind, char *dst)
+{
+	mrx_reads(_metadata, MK_READS_DATA, dst, self->len, SALT, 0);
+	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
+	mrx_reads(_metadata, mk_dontunmap_source(kind), self->map, self->len,
+		  SALT, 0);
+	if (kind == MK_MLOCKED) {
+		/* The source keeps no pages, so it is no longer locked. */
+		EXPECT_FALSE(mrm_has_vmflag(self->map, "lo"));
+		EXPECT_TRUE(mrm_has_vmflag(dst, "lo"));
+	}
+}
+
+/* hugetlb VMAs are VM_DONTEXPAND, which MREMAP_DONTUNMAP refuses. */
+TEST_F(mremap_kind, dontunmap)
+{
+	char *ret = mrm_mremap(self->map, self->len, self->len,
+			       MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
+
+	if (is_hugetlb(variant)) {
+		MRX_FAILS(EINVAL, ret);
+		EXPECT_MAPPING_INTACT();
+		return;
+	}
+	ASSERT_NE(MAP_FAILED, ret) TH_LOG("errno %d", errno);
+	EXPECT_NE(self->map, ret);
+	EXPECT_TRUE(mrm_in_one_vma(ret, self->len));
+	expect_dontunmapped(_metadata, self, variant->kind, ret);
+}
+
+TEST_F(mremap_kind, dontunmap_fixed)
+{
+	char *dst = mrw_at(&self->w, MRW_DST_UNIT);
+	char *ret = mrm_mremap(self->map, self->len, self->len,
+			       MREMAP_MAYMOVE | MREMAP_FIXED |
+			       MREMAP_DONTUNMAP, dst);
+
+	if (is_hugetlb(variant)) {
+		MRX_FAILS(EINVAL, ret);
+		EXPECT_MAPPING_INTACT();
+		return;
+	}
+	ASSERT_EQ(dst, ret);
+	EXPECT_TRUE(mrm_is_one_vma(dst, self->len));
+	expect_dontunmapped(_metadata, self, variant->kind, dst);
+}
+
+/* old_len 0 maps the same shared pages a second time. */
+TEST_F(mremap_kind, duplicate_old_len_zero)
+{
+	volatile uint64_t *src, *dup;
+	char *ret;
+
+	ret = mrm_mremap(self->map, 0, self->len, MREMAP_MAYMOVE, NULL);
+	if (!mk_is_shared(variant->kind)) {
+		MRX_FAILS(EINVAL, ret);
+		EXPECT_MAPPING_INTACT();
+		return;
+	}
+	ASSERT_NE(MAP_FAILED, ret);
+	EXPECT_NE(self->map, ret);
+	EXPECT_MAPPING_INTACT();
+	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
+	/* The same pages, not a copy. */
+	src = (uint64_t *)(self->map + self->len - MRM_PAGE);
+	dup = (uint64_t *)(ret + self->len - MRM_PAGE);
+	*src = 0x1234567;
+	EXPECT_EQ(0x1234567, *dup);
+	munmap(ret, self->len);
+}
+
+TEST_F(mremap_kind, duplicate_old_len_zero_nomove)
+{
+	char *ret = mrm_mremap(self->map, 0, self->len, 0, NULL);
+
+	MRX_FAILS(mk_is_shared(variant->kind) ? ENOMEM : EINVAL, ret);
+	EXPECT_MAPPING_INTACT();
+}
+
+MM_HARNESS_MAIN
