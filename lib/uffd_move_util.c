@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Observation helpers for the uffd-move tests: see uffd_move_util.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <numaif.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uffd_move_util.h"
+
+#define UM_WORDS	(UM_PAGE / sizeof(uint64_t))
+
+static int um_errno(void)
+{
+	return errno ? errno : EIO;
+}
+
+static uint64_t um_mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static uint64_t um_word(uint64_t page, uint64_t word)
+{
+	/* Never zero, so a zero-filled page can never match. */
+	return um_mix(um_mix(page) ^ word) | 1;
+}
+
+void um_fill(void *addr, size_t npages, uint64_t first)
+{
+	uint64_t *w = addr;
+	size_t p, i;
+
+	for (p = 0; p < npages; p++)
+		for (i = 0; i < UM_WORDS; i++)
+			w[p * UM_WORDS + i] = um_word(first + p, i);
+}
+
+long um_check(const void *addr, size_t npages, uint64_t first)
+{
+	const uint64_t *w = addr;
+	size_t p, i;
+
+	for (p = 0; p < npages; p++)
+		for (i = 0; i < UM_WORDS; i++)
+			if (w[p * UM_WORDS + i] != um_word(first + p, i))
+				return p;
+	return -1;
+}
+
+long um_check_zero(const void *addr, size_t npages)
+{
+	const uint64_t *w = addr;
+	size_t p, i;
+
+	for (p = 0; p < npages; p++)
+		for (i = 0; i < UM_WORDS; i++)
+			if (w[p * UM_WORDS + i])
+				return p;
+	return -1;
+}
+
+static int um_pread_u64(const char *path, off_t off, uint64_t *val)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return um_errno();
+	if (pread(fd, val, sizeof(*val), off) != sizeof(*val))
+		ret = um_errno();
+	close(fd);
+	return ret;
+}
+
+int um_pagemap(const void *addr, uint64_t *entry)
+{
+	return um_pread_u64("/proc/self/pagemap",
+			    (unsigned long)addr / UM_PAGE * sizeof(uint64_t),
+			    entry);
+}
+
+int um_range_state(const void *addr, size_t npages, size_t *present,
+		   size_t *swapped)
+{
+	uint64_t e;
+	size_t i;
+	int ret;
+
+	*present = *swapped = 0;
+	for (i = 0; i < npages; i++) {
+		ret = um_pagemap((const char *)addr + i * UM_PAGE, &e);
+		if (ret)
+			return ret;
+		*present += !!(e & UM_PM_PRESENT);
+		*swapped += !!(e & UM_PM_SWAP);
+	}
+	return 0;
+}
+
+int um_kpageflags(const void *addr, uint64_t *flags)
+{
+	uint64_t e;
+	int ret;
+
+	ret = um_pagemap(addr, &e);
+	if (ret)
+		return ret;
+	if (!(e & UM_PM_PRESENT) || !(e & UM_PM_PFN))
+		return ENODATA;
+	return um_pread_u64("/proc/kpageflags",
+			    (e & UM_PM_PFN) * sizeof(uint64_t), flags);
+}
+
+int um_smaps_kb(const void *addr, const char *field, long *kb)
+{
+	unsigned long a = (unsigned long)addr, start, end;
+	size_t flen = strlen(field);
+	bool inside = false;
+	char line[512];
+	int ret = ENOENT;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return um_errno();
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			if (inside)
+				break;
+			inside = a >= start && a < end;
+			continue;
+		}
+		if (inside && !strncmp(line, field, flen)) {
+			*kb = strtol(line + flen, NULL, 10);
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+int um_page_node(const void *addr)
+{
+	void *page = (void *)((unsigned long)addr & ~(UM_PAGE - 1));
+	int status = -1;
+
+	if (move_pages(0, 1, &page, NULL, &status, 0))
+		return -um_errno();
+	return status;
+}
+
+void *um_map(size_t len, size_t align)
+{
+	size_t span = len + align;
+	char *p, *a;
+
+	p = mmap(NULL, span, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return p;
+	a = (char *)(((unsigned long)p + align - 1) & ~(align - 1));
+	if (a > p)
+		munmap(p, a - p);
+	if (p + span > a + len)
+		munmap(a + len, p + span - (a + len));
+	return a;
+}
+
+const char *um_thp_unavailable(void)
+{
+	char buf[128];
+
+	if (um_read_str("/sys/kernel/mm/transparent_hugepage/enabled", buf,
+			sizeof(buf)))
+		return "no THP (CONFIG_TRANSPARENT_HUGEPAGE not set)";
+	if (strstr(buf, "[never]"))
+		return "THP disabled by the administrator (enabled=never)";
+	if (!um_read_str("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
+			 buf, sizeof(buf)) && strtoul(buf, NULL, 10) != UM_PMD)
+		return "PMD size is not 2 MiB";
+	return NULL;
+}
+
+bool um_is_pmd_thp(void *addr)
+{
+	uint64_t flags, e0, e;
+	long kb = 0;
+	size_t i;
+
+	if (um_smaps_kb(addr, "AnonHugePages:", &kb) || kb < 2048)
+		return false;
+	if (um_pagemap(addr, &e0) || !(e0 & UM_PM_PRESENT))
+		return false;
+	/* Without a visible PFN (no CAP_SYS_ADMIN) smaps has to do. */
+	if (!(e0 & UM_PM_PFN))
+		return true;
+	for (i = 1; i < UM_PMD / UM_PAGE; i += 37) {
+		if (um_pagemap((char *)addr + i * UM_PAGE, &e) ||
+		    (e & UM_PM_PFN) != (e0 & UM_PM_PFN) + i)
+			return false;
+	}
+	return !um_kpageflags(addr, &flags) && (flags & UM_KPF_THP);
+}
+
+bool um_thp_fill(void *addr, uint64_t first)
+{
+	if (madvise(addr, UM_PMD, MADV_HUGEPAGE))
+		return false;
+	um_fill(addr, UM_PMD / UM_PAGE, first);
+	return um_is_pmd_thp(addr);
+}
+
+char um_kconfig(const char *sym)
+{
+	char line[256], want[128];
+	char ret = 'n';
+	size_t len;
+	FILE *f;
+
+	if (access("/proc/config.gz", R_OK))
+		return 0;
+	f = popen("zcat /proc/config.gz 2>/dev/null", "re");
+	if (!f)
+		return 0;
+	len = snprintf(want, sizeof(want), "%s=", sym);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, len))
+			ret = line[len];
+	if (pclose(f))
+		ret = 0;
+	return ret;
+}
+
+int um_read_str(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return um_errno();
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return um_errno();
+	buf[n] = '\0';
+	return 0;
+}
+
+int um_write_str(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return um_errno();
+	n = write(fd, val, strlen(val));
+	close(fd);
+	if (n < 0)
+		return um_errno();
+	return n == (ssize_t)strlen(val) ? 0 : EIO;
+}
+
+struct um_reader {
+	const volatile uint64_t *addr;
+	uint64_t val;
+};
+
+static void *um_reader_fn(void *arg)
+{
+	struct um_reader *r = arg;
+
+	r->val = *r->addr;
+	return NULL;
+}
+
+int um_read_timeout(const volatile uint64_t *addr, int timeout_ms,
+		    uint64_t *val)
+{
+	/* Static: a reader that never returns must not point into a freed frame. */
+	static struct um_reader slots[16];
+	static int next;
+	struct um_reader *r = &slots[__atomic_fetch_add(&next, 1,
+						__ATOMIC_RELAXED) % 16];
+	struct timespec deadline;
+	pthread_t t;
+	int ret;
+
+	r->addr = addr;
+	ret = pthread_create(&t, NULL, um_reader_fn, r);
+	if (ret)
+		return ret;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	ret = pthread_timedjoin_np(t, NULL, &deadline);
+	if (ret) {
+		/* Left blocked in the fault; it dies with the test process. */
+		pthread_detach(t);
+		return ret;
+	}
+	*val = r->val;
+	return 0;
+}
+
+int um_recv(int fd, void *buf, size_t len, int timeout_ms)
+{
+	struct timespec now, end;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	long left;
+	ssize_t n;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	while (got < len) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (end.tv_sec - now.tv_sec) * 1000 +
+		       (end.tv_nsec - now.tv_nsec) / 1000000;
+		if (left <= 0)
+			return ETIMEDOUT;
+		ret = poll(&pfd, 1, left);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0)
+			return um_errno();
+		if (ret == 0)
+			return ETIMEDOUT;
+		n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return um_errno();
+		if (n == 0)
+			return EPIPE;
+		got += n;
+	}
+	return 0;
+}
+
+int um_send(int fd, const void *buf, size_t len)
+{
+	ssize_t n = write(fd, buf, len);
+
+	if (n < 0)
+		return um_errno();
+	return (size_t)n == len ? 0 : EIO;
+}
+
+int um_child_start(struct um_child *c, int (*fn)(void *arg, int to_parent,
+						  int from_parent), void *arg)
+{
+	int down[2], up[2];
+
+	if (pipe2(down, O_CLOEXEC))
+		return um_errno();
+	if (pipe2(up, O_CLOEXEC)) {
+		close(down[0]);
+		close(down[1]);
+		return um_errno();
+	}
+	fflush(stdout);
+	fflush(stderr);
+	c->pid = fork();
+	if (c->pid < 0) {
+		close(down[0]);
+		close(down[1]);
+		close(up[0]);
+		close(up[1]);
+		return um_errno();
+	}
+	if (c->pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		_exit(fn(arg, up[1], down[0]));
+	}
+	close(down[0]);
+	close(up[1]);
+	c->to_child = down[1];
+	c->from_child = up[0];
+	return 0;
+}
+
+int um_child_reap(struct um_child *c, bool kill_first, int timeout_ms,
+		  int *status)
+{
+	int st = 0, waited;
+	pid_t r;
+
+	if (c->pid <= 0)
+		return 0;
+	if (kill_first)
+		kill(c->pid, SIGKILL);
+	if (c->to_child >= 0)
+		close(c->to_child);
+	if (c->from_child >= 0)
+		close(c->from_child);
+	c->to_child = c->from_child = -1;
+	for (waited = 0;; waited += 10) {
+		r = waitpid(c->pid, &st, WNOHANG);
+		if (r == c->pid)
+			break;
+		if (r < 0)
+			return um_errno();
+		if (waited >= timeout_ms) {
+			kill(c->pid, SIGKILL);
+			return ETIMEDOUT;
+		}
+		usleep(10000);
+	}
+	c->pid = 0;
+	if (status)
+		*status = st;
+	return 0;
+}

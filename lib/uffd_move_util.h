@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Observation helpers for the uffd-move tests (usable by any test):
+ * per-page data patterns, page state from /proc/self/pagemap,
+ * /proc/kpageflags and /proc/self/smaps, aligned mappings, and a child
+ * process spoken to through pipes with a deadline on every read, so a
+ * syscall that never returns in the child cannot hang the test.
+ * Functions return 0 or a positive errno unless said otherwise.
+ */
+#ifndef MM_UFFD_MOVE_UTIL_H
+#define MM_UFFD_MOVE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define UM_PAGE		4096UL
+#define UM_PMD		(2UL << 20)
+
+/* /proc/self/pagemap bits (Documentation/admin-guide/mm/pagemap.rst) */
+#define UM_PM_PRESENT	(1ULL << 63)
+#define UM_PM_SWAP	(1ULL << 62)
+#define UM_PM_PFN	((1ULL << 55) - 1)
+/* /proc/kpageflags bits */
+#define UM_KPF_THP	(1ULL << 22)
+#define UM_KPF_ZERO	(1ULL << 24)
+
+/*
+ * Fill npages pages with words that depend on (first + page, word), so
+ * every 4 KiB page of every test holds different data.  um_check()
+ * returns -1 when all pages match, else the index of the first bad page.
+ */
+void um_fill(void *addr, size_t npages, uint64_t first);
+long um_check(const void *addr, size_t npages, uint64_t first);
+/* -1 when every byte is zero, else the index of the first page that is not. */
+long um_check_zero(const void *addr, size_t npages);
+
+int um_pagemap(const void *addr, uint64_t *entry);
+/* Count pages of the range that are present / swapped out. */
+int um_range_state(const void *addr, size_t npages, size_t *present,
+		   size_t *swapped);
+/* kpageflags of the page mapped at addr; ENODATA if not present or the
+ * PFN is hidden (needs CAP_SYS_ADMIN). */
+int um_kpageflags(const void *addr, uint64_t *flags);
+/* A "Field:" value (kB) of the smaps entry of the VMA holding addr. */
+int um_smaps_kb(const void *addr, const char *field, long *kb);
+/* Node of the page at addr (move_pages query); <0 is -errno or status. */
+int um_page_node(const void *addr);
+
+/* An anonymous private RW mapping of len bytes at a multiple of align;
+ * the VMA is exactly [ret, ret + len).  MAP_FAILED on error. */
+void *um_map(size_t len, size_t align);
+/* Why THP cannot be used for a PMD-sized anonymous folio, or NULL. */
+const char *um_thp_unavailable(void);
+/* MADV_HUGEPAGE and fill the 2 MiB at addr; true if it is PMD-mapped. */
+bool um_thp_fill(void *addr, uint64_t first);
+/* true if the 2 MiB at addr is one PMD-mapped THP (smaps + kpageflags). */
+bool um_is_pmd_thp(void *addr);
+
+/* 'y', 'm', 'n' (also for absent), or 0 when /proc/config.gz is unreadable. */
+char um_kconfig(const char *sym);
+int um_read_str(const char *path, char *buf, size_t len);
+int um_write_str(const char *path, const char *val);
+
+/* Read the u64 at addr in another thread, giving up after timeout_ms. */
+int um_read_timeout(const volatile uint64_t *addr, int timeout_ms,
+		    uint64_t *val);
+
+/* Exactly len bytes within timeout_ms: 0, ETIMEDOUT, or EPIPE on EOF. */
+int um_recv(int fd, void *buf, size_t len, int timeout_ms);
+int um_send(int fd, const void *buf, size_t len);
+
+/*
+ * A forked child running fn(arg, to_parent, from_parent).  The child
+ * exits with fn's return value; it never returns into the harness.
+ */
+struct um_child {
+	pid_t pid;
+	int to_child;	/* parent writes */
+	int from_child;	/* parent reads */
+};
+
+int um_child_start(struct um_child *c, int (*fn)(void *arg, int to_parent,
+						  int from_parent), void *arg);
+/* Reap within timeout_ms (SIGKILL first if kill_first); 0 if reaped. */
+int um_child_reap(struct um_child *c, bool kill_first, int timeout_ms,
+		  int *status);
+
+#endif /* MM_UFFD_MOVE_UTIL_H */
