@@ -60,10 +60,12 @@ static inline void mrx_unmapped(struct __test_metadata *_metadata,
 	EXPECT_EQ(SIGSEGV, mrm_probe_read(p + len - 1));
 }
 
-/* Expect an mremap() result to be a failure with @err. */
+/* Expect an mremap() (evaluated here, once) to fail with @err. */
 #define MRX_FAILS(err, ret) do {					\
+		void *__r = (void *)(ret);				\
 		int __e = errno;					\
-		EXPECT_EQ(MAP_FAILED, (void *)(ret));			\
+									\
+		EXPECT_EQ(MAP_FAILED, __r);				\
 		EXPECT_EQ(err, __e) {					\
 			TH_LOG("errno %d (%s), expected %d (%s)", __e,	\
 			       strerror(__e), err, strerror(err));	\

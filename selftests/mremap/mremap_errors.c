@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mremap() errors on every kind of mapping: each refused call returns the
+ * documented errno and leaves the mapping, its data and its neighbours as
+ * they were.
+ *
+ * hugetlb gets its own answers where its rules come first: lengths are
+ * rounded to 2 MiB, addresses must be 2 MiB-aligned, any expand is EINVAL
+ * and its VMAs are VM_DONTEXPAND, which MREMAP_DONTUNMAP refuses.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "mm_harness.h"
+#include "mremap_expect.h"
+#include "mremap_window.h"
+
+#ifndef __NR_mseal
+#define __NR_mseal 462
+#endif
+
+#define SALT		0xe770
+#define SALT_DST	0xd5d5
+
+FIXTURE(mremap_err) {
+	struct mrw w;
+	char *map;
+	char *dst;	/* spare reserved space, mrw_at(MRW_DST_UNIT) */
+	size_t len;
+	size_t unit;
+};
+
+FIXTURE_VARIANT(mremap_err) {
+	enum mk_kind kind;
+};
+
+MRW_KIND_VARIANTS(mremap_err);
+
+FIXTURE_SETUP(mremap_err)
+{
+	char why[160];
+	int ret;
+
+	ret = mrw_setup(&self->w, variant->kind, 0, SALT, why, sizeof(why));
+	if (ret > 0)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	self->map = self->w.map.addr;
+	self->dst = mrw_at(&self->w, MRW_DST_UNIT);
+	self->len = self->w.len;
+	self->unit = self->w.unit;
+}
+
+FIXTURE_TEARDOWN_PARENT(mremap_err)
+{
+	mrw_restore(&self->w);
+}
+
+static bool is_hugetlb(const FIXTURE_VARIANT(mremap_err) *variant)
+{
+	return variant->kind == MK_HUGETLB;
+}
+
+/* The refused call changed nothing. */
+#define EXPECT_MAPPING_INTACT() do {					\
+		EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));	\
+		mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, \
+			  SALT, 0);					\
+	} while (0)
+
+TEST_F(mremap_err, fixed_without_maymove)
+{
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+				     MREMAP_FIXED, self->dst));
+	EXPECT_MAPPING_INTACT();
+}
+
+TEST_F(mremap_err, overlap_fixed)
+{
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+				     MREMAP_MAYMOVE | MREMAP_FIXED,
+				     self->map + self->unit));
+	EXPECT_MAPPING_INTACT();
+}
+
+/* A DONTUNMAP destination hint may not overlap the source either. */
+TEST_F(mremap_err, overlap_dontunmap)
+{
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
+				     self->map + self->unit));
+	EXPECT_MAPPING_INTACT();
+}
+
+TEST_F(mremap_err, misaligned_old)
+{
+	MRX_FAILS(EINVAL, mrm_mremap(self->map + 1, self->len - MRM_PAGE,
+				     self->len - MRM_PAGE, MREMAP_MAYMOVE |
+				     MREMAP_FIXED, self->dst));
+	MRX_FAILS(EINVAL, mrm_mremap(self->map + 1, MRM_PAGE, MRM_PAGE, 0,
+				     NULL));
+	if (is_hugetlb(variant)) {
+		/* Page-aligned is not enough: huge-page-aligned. */
+		MRX_FAILS(EINVAL, mrm_mremap(self->map + MRM_PAGE, MRM_PAGE,
+					     MRM_PAGE, MREMAP_MAYMOVE |
+					     MREMAP_FIXED, self->dst));
+	}
+	EXPECT_MAPPING_INTACT();
+}
+
+TEST_F(mremap_err, misaligned_new_fixed)
+{
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+				     MREMAP_MAYMOVE | MREMAP_FIXED,
+				     self->dst + 1));
+	if (is_hugetlb(variant)) {
+		MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+					     MREMAP_MAYMOVE | MREMAP_FIXED,
+					     self->dst + MRM_PAGE));
+	}
+	EXPECT_MAPPING_INTACT();
+}
+
+TEST_F(mremap_err, misaligned_new_dontunmap)
+{
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
+				     self->dst + 1));
+	EXPECT_MAPPING_INTACT();
+}
+
+TEST_F(mremap_err, new_len_zero)
+{
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, 0, 0, NULL));
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, 0,
+				     MREMAP_MAYMOVE | MREMAP_FIXED, self->dst));
+	EXPECT_MAPPING_INTACT();
+}
+
+TEST_F(mremap_err, unknown_flags)
+{
+	static const unsigned long bad[] = { 8, 0x10, 1UL << 31, 1UL << 63 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+					     bad[i], NULL));
+		MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len,
+					     self->len / 2,
+					     MREMAP_MAYMOVE | bad[i], NULL));
+	}
+	EXPECT_MAPPING_INTACT();
+}
+
+TEST_F(mremap_err, old_range_unmapped)
+{
+	char *hole = self->map + self->len + self->unit;
+
+	mrw_free_after(&self->w);
+	MRX_FAILS(EFAULT, mrm_mremap(hole, self->unit, self->unit, 0, NULL));
+	MRX_FAILS(EFAULT, mrm_mremap(hole, self->unit, 2 * self->unit,
+				     MREMAP_MAYMOVE, NULL));
+	MRX_FAILS(EFAULT, mrm_mremap(hole, self->unit, self->unit,
+				     MREMAP_MAYMOVE | MREMAP_FIXED, self->dst));
+	EXPECT_MAPPING_INTACT();
+	EXPECT_TRUE(mrm_range_unmapped(hole, self->unit));
+}
+
+/* An expand or a DONTUNMAP move may not reach into the next VMA. */
+TEST_F(mremap_err, old_range_spans_vmas)
+{
+	size_t span = self->len + self->unit;
+
+	MRX_FAILS(is_hugetlb(variant) ? EINVAL : EFAULT,
+		  mrm_mremap(self->map, span, 2 * span, MREMAP_MAYMOVE, NULL));
+	MRX_FAILS(is_hugetlb(variant) ? EINVAL : EFAULT,
+		  mrm_mremap(self->map, span, span,
+			     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
+	EXPECT_MAPPING_INTACT();
+	EXPECT_TRUE(mrm_in_one_vma(self->map + self->len, self->unit));
+}
+
+TEST_F(mremap_err, dontunmap_without_maymove)
+{
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+				     MREMAP_DONTUNMAP, NULL));
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+				     MREMAP_DONTUNMAP | MREMAP_FIXED,
+				     self->dst));
+	EXPECT_MAPPING_INTACT();
+}
+
+TEST_F(mremap_err, dontunmap_resize)
+{
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len / 2,
+				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len / 2, self->len,
+				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
+	EXPECT_MAPPING_INTACT();
+}
+
+/* Every kind of remap of a sealed VMA is refused, before anything else. */
+TEST_F(mremap_err, sealed)
+{
+	char *half = self->map + self->len / 2;
+
+	if (syscall(__NR_mseal, self->map, self->len, 0)) {
+		ASSERT_EQ(ENOSYS, errno);
+		SKIP(return, "kernel has no mseal() (ENOSYS)");
+	}
+	mrw_free_after(&self->w);
+	MRX_FAILS(EPERM, mrm_mremap(self->map, self->len, self->len / 2, 0,
+				    NULL));
+	MRX_FAILS(EPERM, mrm_mremap(self->map, self->len, 2 * self->len, 0,
+				    NULL));
+	MRX_FAILS(EPERM, mrm_mremap(self->map, self->len, self->len,
+				    MREMAP_MAYMOVE | MREMAP_FIXED, self->dst));
+	MRX_FAILS(EPERM, mrm_mremap(half, self->len / 2, self->len / 2,
+				    MREMAP_MAYMOVE | MREMAP_FIXED, self->dst));
+	if (!is_hugetlb(variant)) {
+		MRX_FAILS(EPERM, mrm_mremap(self->map, self->len, self->len,
+					    MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
+					    NULL));
+	}
+	EXPECT_MAPPING_INTACT();
+}
+
+/*
+ * A FIXED remap that is refused leaves the destination mapped.  The
+ * refusal: for hugetlb a DONTUNMAP (VM_DONTEXPAND), for the others an
+ * expand whose old range reaches into the next VMA.
+ */
+TEST_F(mremap_err, refused_fixed_keeps_destination)
+{
+	size_t span = self->len + self->unit;
+	size_t dst_len = (MRW_UNITS - MRW_DST_UNIT) * self->unit;
+	char *ret;
+
+	ASSERT_EQ(self->dst, mmap(self->dst, dst_len, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				  -1, 0));
+	mrm_fill(self->dst, dst_len, SALT_DST, 0);
+	if (is_hugetlb(variant)) {
+		ret = mrm_mremap(self->map, self->len, self->len,
+				 MREMAP_MAYMOVE | MREMAP_FIXED |
+				 MREMAP_DONTUNMAP, self->dst);
+		MRX_FAILS(EINVAL, ret);
+	} else {
+		/* Stays inside the window even if the target is unmapped. */
+		ret = mrm_mremap(self->map, span, span + self->unit,
+				 MREMAP_MAYMOVE | MREMAP_FIXED, self->dst);
+		MRX_FAILS(EFAULT, ret);
+	}
+	EXPECT_MAPPING_INTACT();
+	EXPECT_TRUE(mrm_is_one_vma(self->dst, dst_len));
+	mrx_reads(_metadata, MK_READS_DATA, self->dst, dst_len, SALT_DST, 0);
+}
+
+MM_HARNESS_MAIN
