@@ -123,12 +123,12 @@ int um_kpageflags(const void *addr, uint64_t *flags)
 			    (e & UM_PM_PFN) * sizeof(uint64_t), flags);
 }
 
-int um_smaps_kb(const void *addr, const char *field, long *kb)
+int um_smaps_line(const void *addr, const char *field, char *buf, size_t len)
 {
 	unsigned long a = (unsigned long)addr, start, end;
 	size_t flen = strlen(field);
 	bool inside = false;
-	char line[512];
+	char line[1024];
 	int ret = ENOENT;
 	FILE *f;
 
@@ -136,20 +136,31 @@ int um_smaps_kb(const void *addr, const char *field, long *kb)
 	if (!f)
 		return um_errno();
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
+		/* A VMA header starts "start-end perms": fields start "Name:". */
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
 			if (inside)
 				break;
 			inside = a >= start && a < end;
 			continue;
 		}
 		if (inside && !strncmp(line, field, flen)) {
-			*kb = strtol(line + flen, NULL, 10);
+			snprintf(buf, len, "%s", line + flen);
 			ret = 0;
 			break;
 		}
 	}
 	fclose(f);
+	return ret;
+}
+
+int um_smaps_kb(const void *addr, const char *field, long *kb)
+{
+	char buf[64];
+	int ret;
+
+	ret = um_smaps_line(addr, field, buf, sizeof(buf));
+	if (!ret)
+		*kb = strtol(buf, NULL, 10);
 	return ret;
 }
 

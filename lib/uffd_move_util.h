@@ -45,6 +45,8 @@ int um_range_state(const void *addr, size_t npages, size_t *present,
 int um_kpageflags(const void *addr, uint64_t *flags);
 /* A "Field:" value (kB) of the smaps entry of the VMA holding addr. */
 int um_smaps_kb(const void *addr, const char *field, long *kb);
+/* The rest of the "Field:" line (e.g. "VmFlags:") of that smaps entry. */
+int um_smaps_line(const void *addr, const char *field, char *buf, size_t len);
 /* Node of the page at addr (move_pages query); <0 is -errno or status. */
 int um_page_node(const void *addr);
 
