@@ -66,6 +66,8 @@ selected_programs() {
 		[ -n "$cat" ] || continue
 		if [ -n "$CATS" ]; then
 			case " $CATS " in *" $cat "*) ;; *) continue ;; esac
+		else
+			case ",${flags:-}," in *,explicit,*) continue ;; esac
 		fi
 		echo "$cat $prog ${flags:-}"
 	done
