@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mremap() rules that are hugetlb's own (2 MiB pages): both lengths are
+ * rounded up to the huge page size, so a shrink by less than a huge page
+ * changes nothing and a 4 KiB move moves a whole huge page; the old and
+ * the new address must be huge-page-aligned, the new one even without
+ * MREMAP_FIXED (where it is otherwise ignored); a move hands over the
+ * huge pages rather than copying them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "mm_harness.h"
+#include "mremap_expect.h"
+#include "mremap_window.h"
+
+#define SALT		0x4a6e
+#define HUGE_DIR	"/sys/kernel/mm/hugepages/hugepages-2048kB"
+
+FIXTURE(mremap_hugetlb) {
+	struct mrw w;
+	char *map;
+	char *dst;
+	size_t len;
+};
+
+FIXTURE_SETUP(mremap_hugetlb)
+{
+	char why[160];
+	int ret;
+
+	ret = mrw_setup(&self->w, MK_HUGETLB, 0, SALT, why, sizeof(why));
+	if (ret > 0)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	self->map = self->w.map.addr;
+	self->dst = mrw_at(&self->w, MRW_DST_UNIT);
+	self->len = self->w.len;
+}
+
+FIXTURE_TEARDOWN_PARENT(mremap_hugetlb)
+{
+	mrw_restore(&self->w);
+}
+
+TEST_F(mremap_hugetlb, shrink_less_than_huge_page)
+{
+	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len,
+					self->len - MRM_PAGE, 0, NULL));
+	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
+	mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, SALT, 0);
+}
+
+/* new_len rounds up: 3 huge pages minus 4 KiB keeps 3 huge pages. */
+TEST_F(mremap_hugetlb, shrink_rounds_up)
+{
+	size_t keep = self->len - MRM_PMD;
+
+	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len,
+					keep - MRM_PAGE, 0, NULL));
+	EXPECT_TRUE(mrm_is_one_vma(self->map, keep));
+	mrx_reads(_metadata, MK_READS_DATA, self->map, keep, SALT, 0);
+	mrx_unmapped(_metadata, self->map + keep, MRM_PMD);
+}
+
+/* old_len rounds up too: moving 4 KiB moves the whole first huge page. */
+TEST_F(mremap_hugetlb, small_move_moves_huge_page)
+{
+	ASSERT_EQ(self->dst, mrm_mremap(self->map, MRM_PAGE, MRM_PAGE,
+					MREMAP_MAYMOVE | MREMAP_FIXED,
+					self->dst));
+	EXPECT_TRUE(mrm_is_one_vma(self->dst, MRM_PMD));
+	mrx_reads(_metadata, MK_READS_DATA, self->dst, MRM_PMD, SALT, 0);
+	mrx_unmapped(_metadata, self->map, MRM_PMD);
+	EXPECT_TRUE(mrm_is_one_vma(self->map + MRM_PMD, self->len - MRM_PMD));
+	mrx_reads(_metadata, MK_READS_DATA, self->map + MRM_PMD,
+		  self->len - MRM_PMD, SALT, MRM_PMD / MRM_PAGE);
+}
+
+/*
+ * Without MREMAP_FIXED the new address means nothing, yet it has to be
+ * huge-page-aligned: an aligned one is ignored, a misaligned one is
+ * EINVAL.
+ */
+TEST_F(mremap_hugetlb, new_addr_checked_without_fixed)
+{
+	struct mrm_vma vma;
+
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len / 2, 0,
+				     self->dst + MRM_PAGE));
+	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
+	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, self->len / 2,
+					0, self->dst));
+	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len / 2));
+	mrx_reads(_metadata, MK_READS_DATA, self->map, self->len / 2, SALT, 0);
+	/* Nothing went there: it is still the window's reservation. */
+	ASSERT_TRUE(mrm_vma_at(self->dst, &vma));
+	EXPECT_STREQ("---p", vma.perms);
+}
+
+TEST_F(mremap_hugetlb, expand_fixed_einval)
+{
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, 2 * self->len,
+				     MREMAP_MAYMOVE | MREMAP_FIXED,
+				     self->dst));
+	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
+	mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, SALT, 0);
+}
+
+static long free_huge_pages(void)
+{
+	char buf[32] = "";
+	FILE *f = fopen(HUGE_DIR "/free_hugepages", "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return buf[0] ? strtol(buf, NULL, 10) : -1;
+}
+
+/* A move takes the huge pages along: none is allocated or freed. */
+TEST_F(mremap_hugetlb, move_keeps_pages)
+{
+	long before = free_huge_pages();
+
+	ASSERT_LE(0, before);
+	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
+					MREMAP_MAYMOVE | MREMAP_FIXED,
+					self->dst));
+	EXPECT_EQ(before, free_huge_pages());
+	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
+	EXPECT_EQ(before, free_huge_pages());
+	mrx_unmapped(_metadata, self->map, self->len);
+}
+
+MM_HARNESS_MAIN

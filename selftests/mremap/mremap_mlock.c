@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mremap() of mlock()ed memory: a growing remap, in place or moved, locks
+ * and populates the new part before it returns (VmLck grows, touching it
+ * takes no fault); growing past RLIMIT_MEMLOCK without CAP_IPC_LOCK is
+ * EAGAIN; a MREMAP_DONTUNMAP source is unlocked (it keeps no pages).
+ */
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "mm_harness.h"
+#include "mremap_expect.h"
+#include "mremap_window.h"
+
+#define SALT	0x10c4
+
+FIXTURE(mremap_mlock) {
+	struct mrw w;
+	char *map;
+	char *dst;
+	size_t len;
+	long len_kb;
+	long vmlck_kb;	/* VmLck after setup */
+};
+
+FIXTURE_SETUP(mremap_mlock)
+{
+	char why[160];
+	int ret;
+
+	ret = mrw_setup(&self->w, MK_MLOCKED, 0, SALT, why, sizeof(why));
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	self->map = self->w.map.addr;
+	self->dst = mrw_at(&self->w, MRW_DST_UNIT);
+	self->len = self->w.len;
+	self->len_kb = self->len >> 10;
+	self->vmlck_kb = mrm_status_kb("VmLck");
+	ASSERT_LE(self->len_kb, self->vmlck_kb);
+}
+
+FIXTURE_TEARDOWN(mremap_mlock)
+{
+}
+
+/* Write every page of the range; returns the minor faults that took. */
+static long touch_faults(char *addr, size_t len)
+{
+	long before = mrm_minflt();
+	size_t off;
+
+	for (off = 0; off < len; off += MRM_PAGE)
+		*(volatile char *)(addr + off) = 1;
+	return mrm_minflt() - before;
+}
+
+TEST_F(mremap_mlock, expand_in_place_populates)
+{
+	mrw_free_after(&self->w);
+	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, 2 * self->len,
+					0, NULL));
+	EXPECT_EQ(self->vmlck_kb + self->len_kb, mrm_status_kb("VmLck"));
+	EXPECT_EQ(2 * self->len_kb, mrm_smaps_kb(self->map, "Locked"));
+	EXPECT_TRUE(mrm_has_vmflag(self->map, "lo"));
+	mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, SALT, 0);
+	mrx_reads(_metadata, MK_READS_ZERO, self->map + self->len, self->len,
+		  SALT, 0);
+	EXPECT_EQ(0, touch_faults(self->map + self->len, self->len));
+}
+
+TEST_F(mremap_mlock, expand_move_populates)
+{
+	char *ret = mrm_mremap(self->map, self->len, 2 * self->len,
+			       MREMAP_MAYMOVE, NULL);
+
+	ASSERT_NE(MAP_FAILED, ret);
+	EXPECT_NE(self->map, ret);
+	EXPECT_EQ(self->vmlck_kb + self->len_kb, mrm_status_kb("VmLck"));
+	EXPECT_EQ(2 * self->len_kb, mrm_smaps_kb(ret, "Locked"));
+	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
+	mrx_reads(_metadata, MK_READS_ZERO, ret + self->len, self->len,
+		  SALT, 0);
+	EXPECT_EQ(0, touch_faults(ret, 2 * self->len));
+	mrx_unmapped(_metadata, self->map, self->len);
+	munmap(ret, 2 * self->len);
+}
+
+TEST_F(mremap_mlock, shrink_unlocks_tail)
+{
+	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, self->len / 2,
+					0, NULL));
+	EXPECT_EQ(self->vmlck_kb - self->len_kb / 2, mrm_status_kb("VmLck"));
+	EXPECT_EQ(self->len_kb / 2, mrm_smaps_kb(self->map, "Locked"));
+}
+
+/* Without CAP_IPC_LOCK, RLIMIT_MEMLOCK applies to the growth. */
+static void drop_ipc_lock(struct __test_metadata *_metadata)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	ASSERT_EQ(0, syscall(SYS_capget, &hdr, data));
+	data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &=
+		~CAP_TO_MASK(CAP_IPC_LOCK);
+	ASSERT_EQ(0, syscall(SYS_capset, &hdr, data));
+}
+
+TEST_F(mremap_mlock, expand_past_rlimit)
+{
+	struct rlimit rl = {
+		.rlim_cur = self->vmlck_kb << 10,
+		.rlim_max = self->vmlck_kb << 10,
+	};
+
+	drop_ipc_lock(_metadata);
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
+	mrw_free_after(&self->w);
+	MRX_FAILS(EAGAIN, mrm_mremap(self->map, self->len, 2 * self->len, 0,
+				     NULL));
+	MRX_FAILS(EAGAIN, mrm_mremap(self->map, self->len, 2 * self->len,
+				     MREMAP_MAYMOVE, NULL));
+	MRX_FAILS(EAGAIN, mrm_mremap(self->map, self->len, 2 * self->len,
+				     MREMAP_MAYMOVE | MREMAP_FIXED,
+				     self->dst));
+	EXPECT_EQ(self->vmlck_kb, mrm_status_kb("VmLck"));
+	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
+	mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, SALT, 0);
+	/* A move that does not grow needs no more locked memory. */
+	EXPECT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
+					MREMAP_MAYMOVE | MREMAP_FIXED,
+					self->dst));
+}
+
+TEST_F(mremap_mlock, dontunmap_unlocks_source)
+{
+	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
+					MREMAP_MAYMOVE | MREMAP_FIXED |
+					MREMAP_DONTUNMAP, self->dst));
+	EXPECT_FALSE(mrm_has_vmflag(self->map, "lo"));
+	EXPECT_EQ(0, mrm_smaps_kb(self->map, "Locked"));
+	EXPECT_TRUE(mrm_has_vmflag(self->dst, "lo"));
+	EXPECT_EQ(self->len_kb, mrm_smaps_kb(self->dst, "Locked"));
+	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
+	mrx_reads(_metadata, MK_READS_ZERO, self->map, self->len, SALT, 0);
+	/* Unlocked: reading zero did not lock anything there. */
+	EXPECT_EQ(0, mrm_smaps_kb(self->map, "Locked"));
+}
+
+MM_HARNESS_MAIN

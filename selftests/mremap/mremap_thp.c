@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mremap() of PMD-mapped anonymous THPs: a move between PMD-aligned
+ * addresses moves the PMD entries themselves, so the THPs stay
+ * PMD-mapped (smaps AnonHugePages counts PMD-mapped THP only); a move to
+ * an address that is not PMD-aligned has to split them, and a shrink
+ * that cuts a THP splits that one only.  The data survives every case.
+ */
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "mm_harness.h"
+#include "mremap_expect.h"
+#include "mremap_window.h"
+
+#define SALT	0x7a9
+
+FIXTURE(mremap_thp) {
+	struct mrw w;
+	char *map;
+	char *dst;
+	size_t len;
+	long len_kb;
+};
+
+FIXTURE_SETUP(mremap_thp)
+{
+	char why[160];
+	int ret;
+
+	ret = mrw_setup(&self->w, MK_THP, 0, SALT, why, sizeof(why));
+	if (ret > 0)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	self->map = self->w.map.addr;
+	self->dst = mrw_at(&self->w, MRW_DST_UNIT);
+	self->len = self->w.len;
+	self->len_kb = self->len >> 10;
+	/* Verified, not assumed: the kernel claims THP and was asked. */
+	ASSERT_EQ(self->len_kb, mrm_smaps_kb(self->map, "AnonHugePages")) {
+		mrw_restore(&self->w);
+	}
+}
+
+FIXTURE_TEARDOWN_PARENT(mremap_thp)
+{
+	mrw_restore(&self->w);
+}
+
+TEST_F(mremap_thp, move_pmd_aligned_keeps_pmd)
+{
+	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
+					MREMAP_MAYMOVE | MREMAP_FIXED,
+					self->dst));
+	EXPECT_EQ(self->len_kb, mrm_smaps_kb(self->dst, "AnonHugePages"));
+	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
+	mrx_unmapped(_metadata, self->map, self->len);
+}
+
+TEST_F(mremap_thp, move_unaligned_splits)
+{
+	char *dst = self->dst + MRM_PAGE;
+
+	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, self->len,
+				  MREMAP_MAYMOVE | MREMAP_FIXED, dst));
+	EXPECT_EQ(0, mrm_smaps_kb(dst, "AnonHugePages"));
+	mrx_reads(_metadata, MK_READS_DATA, dst, self->len, SALT, 0);
+	mrx_unmapped(_metadata, self->map, self->len);
+}
+
+TEST_F(mremap_thp, dontunmap_keeps_pmd)
+{
+	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
+					MREMAP_MAYMOVE | MREMAP_FIXED |
+					MREMAP_DONTUNMAP, self->dst));
+	EXPECT_EQ(self->len_kb, mrm_smaps_kb(self->dst, "AnonHugePages"));
+	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
+	EXPECT_EQ(0, mrm_smaps_kb(self->map, "Rss"));
+	mrx_reads(_metadata, MK_READS_ZERO, self->map, self->len, SALT, 0);
+}
+
+/*
+ * The kernel picks the address of a growing move; wherever that is, the
+ * THPs stay PMD-mapped exactly when it is PMD-aligned.
+ */
+TEST_F(mremap_thp, expand_move)
+{
+	char *ret = mrm_mremap(self->map, self->len, 2 * self->len,
+			       MREMAP_MAYMOVE, NULL);
+
+	ASSERT_NE(MAP_FAILED, ret);
+	EXPECT_NE(self->map, ret);
+	TH_LOG("moved to %p (%sPMD-aligned)", ret,
+	       (unsigned long)ret % MRM_PMD ? "not " : "");
+	EXPECT_EQ((unsigned long)ret % MRM_PMD ? 0 : self->len_kb,
+		  mrm_smaps_kb(ret, "AnonHugePages"));
+	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
+	mrx_unmapped(_metadata, self->map, self->len);
+	munmap(ret, 2 * self->len);
+}
+
+/* Cutting inside the third THP leaves the first two PMD-mapped. */
+TEST_F(mremap_thp, shrink_inside_thp)
+{
+	size_t keep = 2 * MRM_PMD + 5 * MRM_PAGE;
+
+	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, keep, 0, NULL));
+	EXPECT_TRUE(mrm_is_one_vma(self->map, keep));
+	EXPECT_EQ((long)(2 * MRM_PMD >> 10),
+		  mrm_smaps_kb(self->map, "AnonHugePages"));
+	mrx_reads(_metadata, MK_READS_DATA, self->map, keep, SALT, 0);
+	mrx_unmapped(_metadata, self->map + keep, self->len - keep);
+}
+
+MM_HARNESS_MAIN
