@@ -58,6 +58,21 @@ static const unsigned long mrm_sample_words[] = {
 	0, MRM_WORDS_PER_PAGE / 2 + 3, MRM_WORDS_PER_PAGE - 1,
 };
 
+void mrm_fill_sparse(void *addr, size_t len, unsigned long salt,
+		     unsigned long first_page)
+{
+	volatile uint64_t *p = addr;
+	unsigned long pg, i, w;
+
+	for (pg = 0; pg < len / MRM_PAGE; pg++) {
+		for (i = 0; i < 3; i++) {
+			w = mrm_sample_words[i];
+			p[pg * MRM_WORDS_PER_PAGE + w] =
+				mrm_word(salt, first_page + pg, w);
+		}
+	}
+}
+
 long mrm_check(const void *addr, size_t len, unsigned long salt,
 	       unsigned long first_page)
 {

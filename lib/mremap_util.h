@@ -36,6 +36,13 @@ void mrm_fill(void *addr, size_t len, unsigned long salt,
 	      unsigned long first_page);
 
 /*
+ * The same pattern, but only the words mrm_check() samples: cheap enough
+ * for gigabytes (a pfnmap BAR), and as good for mrm_check().
+ */
+void mrm_fill_sparse(void *addr, size_t len, unsigned long salt,
+		     unsigned long first_page);
+
+/*
  * Check the pattern written by mrm_fill() at a few words of every page.
  * Returns -1 when all match, else the byte offset of the first mismatch.
  */

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mremap() of VM_PFNMAP mappings mapped with PTE, PMD or PUD entries, from
+ * the test module and from a vfio-pci BAR (lib/mremap_pfnmap.h).
+ *
+ * A shrink works; a huge pfnmap entry is never split: the one straddling
+ * the cut is zapped and its remaining part refaults at the largest level
+ * that fits.  Growing is EFAULT (VM_PFNMAP | VM_DONTEXPAND) and
+ * MREMAP_DONTUNMAP is EINVAL, and neither may touch a MREMAP_FIXED
+ * destination.  A MREMAP_FIXED move works, to a destination that keeps
+ * the level (aligned to the entry size) and to one that does not.  Data
+ * is checked through the mappings and, out of band, through the
+ * provider (module ioctl or vfio pread).  The runner fails a case that
+ * logs "bad pud", "bad pmd" or a BUG.
+ *
+ * Known kernel bugs (selftests/expectations): PUD entries hit a DEBUG_VM
+ * BUG in __split_huge_pud on a shrink to a length that is not a multiple
+ * of 1 GiB, and log "bad pud" when moved to a 2 MiB- but not
+ * 1 GiB-aligned address.
+ */
+#include <errno.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mm_harness.h"
+#include "mremap_expect.h"
+#include "mremap_pfnmap.h"
+
+#define SALT_DST	0xd0d0
+
+FIXTURE(mremap_pfnmap) {
+	struct mpf p;
+	char *map;
+	size_t len;
+	size_t entry;		/* bytes one entry of the level maps */
+	char *dst;		/* entry-aligned, inside the dst window */
+	char *dst_window;
+	size_t dst_window_len;
+	unsigned long salt;
+};
+
+FIXTURE_VARIANT(mremap_pfnmap) {
+	enum mpf_provider provider;
+	unsigned int level;
+};
+
+FIXTURE_VARIANT_ADD(mremap_pfnmap, kmod_pte) {
+	.provider = MPF_KMOD, .level = MMCONF_LEVEL_PTE,
+};
+FIXTURE_VARIANT_ADD(mremap_pfnmap, kmod_pmd) {
+	.provider = MPF_KMOD, .level = MMCONF_LEVEL_PMD,
+};
+FIXTURE_VARIANT_ADD(mremap_pfnmap, kmod_pud) {
+	.provider = MPF_KMOD, .level = MMCONF_LEVEL_PUD,
+};
+FIXTURE_VARIANT_ADD(mremap_pfnmap, vfio_pte) {
+	.provider = MPF_VFIO, .level = MMCONF_LEVEL_PTE,
+};
+FIXTURE_VARIANT_ADD(mremap_pfnmap, vfio_pmd) {
+	.provider = MPF_VFIO, .level = MMCONF_LEVEL_PMD,
+};
+FIXTURE_VARIANT_ADD(mremap_pfnmap, vfio_pud) {
+	.provider = MPF_VFIO, .level = MMCONF_LEVEL_PUD,
+};
+
+static const char *level_name(int level)
+{
+	return level < 0 ? "error" : pfnmap_kmod_level_name(level);
+}
+
+/* The mapping's entries are of @want at @addr (read now, not faulted). */
+#define EXPECT_LEVEL(want, addr) do {					\
+		int __got = mpf_level(&self->p, (addr));		\
+									\
+		EXPECT_EQ((int)(want), __got) {				\
+			TH_LOG("%p mapped at %s, expected %s",		\
+			       (void *)(addr), level_name(__got),	\
+			       level_name(want));			\
+		}							\
+	} while (0)
+
+static void release(FIXTURE_DATA(mremap_pfnmap) *self)
+{
+	/* vfio-pci's unbind waits for every mapping of the BAR to go. */
+	if (self->map != MAP_FAILED)
+		munmap(self->map, self->len);
+	if (self->dst_window != MAP_FAILED)
+		munmap(self->dst_window, self->dst_window_len);
+	self->map = self->dst_window = MAP_FAILED;
+	mpf_close(&self->p);
+}
+
+/* Open the provider: two entries where there is room (vfio), else one. */
+static int open_provider(FIXTURE_DATA(mremap_pfnmap) *self,
+			 const FIXTURE_VARIANT(mremap_pfnmap) *variant,
+			 char *why, size_t whylen)
+{
+	int ret = MPF_SKIP;
+
+	if (variant->provider == MPF_VFIO)
+		ret = mpf_open(&self->p, MPF_VFIO, variant->level,
+			       2 * self->entry, why, whylen);
+	if (ret == MPF_SKIP)
+		ret = mpf_open(&self->p, variant->provider, variant->level,
+			       self->entry, why, whylen);
+	return ret;
+}
+
+FIXTURE_SETUP(mremap_pfnmap)
+{
+	size_t align, skew = 0;
+	struct timespec ts;
+	char why[512];
+	int ret, first, last;
+
+	self->map = self->dst_window = MAP_FAILED;
+	self->entry = pfnmap_kmod_level_size(variant->level);
+	ret = open_provider(self, variant, why, sizeof(why));
+	if (ret == MPF_SKIP)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", mpf_name(variant->provider), why);
+
+	self->len = self->p.size >= 2 * self->entry ? 2 * self->entry :
+						       self->entry;
+	/* PMD: 2 MiB past a 1 GiB boundary, so PUD entries cannot fit. */
+	align = variant->level == MMCONF_LEVEL_PMD ? MRM_PUD : self->entry;
+	if (variant->level == MMCONF_LEVEL_PMD)
+		skew = MRM_PMD;
+	self->map = mpf_map(&self->p, self->len, align, skew);
+	ASSERT_NE(MAP_FAILED, self->map) {
+		TH_LOG("mmap: %s", strerror(errno));
+		release(self);
+	}
+	self->dst_window_len = 2 * self->len + 2 * MRM_PUD;
+	self->dst_window = mrm_reserve(self->dst_window_len, MRM_PUD);
+	ASSERT_NE(MAP_FAILED, self->dst_window) release(self);
+	self->dst = self->dst_window + MRM_PUD;
+
+	/* The pfn range outlives the test: a fresh salt every time. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	self->salt = ts.tv_nsec ^ ((unsigned long)ts.tv_sec << 30) ^ getpid();
+	mrm_fill_sparse(self->map, self->len, self->salt, 0);
+	/* Verified, not assumed: the level the kernel claims. */
+	first = mpf_level(&self->p, self->map);
+	last = mpf_level(&self->p, self->map + self->len - MRM_PAGE);
+	ASSERT_TRUE(first == (int)variant->level &&
+		    last == (int)variant->level) {
+		TH_LOG("mapped at %s and %s, expected %s", level_name(first),
+		       level_name(last), level_name(variant->level));
+		release(self);
+	}
+}
+
+FIXTURE_TEARDOWN(mremap_pfnmap)
+{
+	release(self);
+}
+
+/*
+ * The data of [off, off + len) of the pfn range, read through @addr and,
+ * at the first, a middle and the last page and past 2 MiB and 1 GiB, out
+ * of band through the provider.
+ */
+static void expect_data(struct __test_metadata *_metadata,
+			FIXTURE_DATA(mremap_pfnmap) *self, const char *addr,
+			uint64_t off, size_t len)
+{
+	const uint64_t at[] = {
+		0, 300 * MRM_PAGE, MRM_PMD + MRM_PAGE, MRM_PUD + 7 * MRM_PAGE,
+		len / 2, len - MRM_PAGE,
+	};
+	static char page[MRM_PAGE];
+	unsigned int i;
+
+	EXPECT_EQ(-1, mrm_check(addr, len, self->salt, off / MRM_PAGE));
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		if (at[i] >= len)
+			continue;
+		ASSERT_EQ(0, mpf_read(&self->p, off + at[i], page, MRM_PAGE));
+		EXPECT_EQ(-1, mrm_check(page, MRM_PAGE, self->salt,
+					(off + at[i]) / MRM_PAGE)) {
+			TH_LOG("provider offset %#llx",
+			       (unsigned long long)(off + at[i]));
+		}
+	}
+}
+
+TEST_F(mremap_pfnmap, no_resize)
+{
+	EXPECT_EQ(self->map, mrm_mremap(self->map, self->len, self->len, 0,
+					NULL));
+	EXPECT_EQ(self->map, mrm_mremap(self->map, self->len, self->len,
+					MREMAP_MAYMOVE, NULL));
+	EXPECT_LEVEL(variant->level, self->map);
+	expect_data(_metadata, self, self->map, 0, self->len);
+}
+
+/*
+ * Cut inside the last entry (PTE: at an entry boundary, there is no
+ * inside): the entries before it stay, it is zapped, and what is left of
+ * it refaults one level down, the largest that fits.
+ */
+TEST_F(mremap_pfnmap, shrink)
+{
+	size_t cut = self->entry / 2 < MRM_PAGE ? self->entry :
+						    self->entry / 2;
+	size_t keep = self->len - cut;
+	char *straddled = self->map + keep / self->entry * self->entry;
+
+	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, keep, 0, NULL));
+	mrx_unmapped(_metadata, self->map + keep, self->len - keep);
+	if (straddled > self->map)
+		EXPECT_LEVEL(variant->level, self->map);
+	if (straddled < self->map + keep) {
+		EXPECT_LEVEL(MMCONF_LEVEL_NONE, straddled);
+		(void)*(volatile char *)straddled;
+		EXPECT_LEVEL(variant->level - 1, straddled);
+	}
+	expect_data(_metadata, self, self->map, 0, keep);
+	munmap(self->map, keep);
+	self->map = MAP_FAILED;
+}
+
+TEST_F(mremap_pfnmap, expand_efault)
+{
+	MRX_FAILS(EFAULT, mrm_mremap(self->map, self->len,
+				     self->len + self->entry, 0, NULL));
+	MRX_FAILS(EFAULT, mrm_mremap(self->map, self->len,
+				     self->len + self->entry, MREMAP_MAYMOVE,
+				     NULL));
+	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
+	EXPECT_LEVEL(variant->level, self->map);
+	expect_data(_metadata, self, self->map, 0, self->len);
+}
+
+TEST_F(mremap_pfnmap, dontunmap_einval)
+{
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
+	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
+	EXPECT_LEVEL(variant->level, self->map);
+	expect_data(_metadata, self, self->map, 0, self->len);
+}
+
+/* Refused, so the FIXED destination must still be there. */
+TEST_F(mremap_pfnmap, dontunmap_fixed_keeps_destination)
+{
+	size_t dst_len = 4 * MRM_PAGE;
+
+	ASSERT_EQ(self->dst, mmap(self->dst, dst_len, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				  -1, 0));
+	mrm_fill(self->dst, dst_len, SALT_DST, 0);
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+				     MREMAP_MAYMOVE | MREMAP_FIXED |
+				     MREMAP_DONTUNMAP, self->dst));
+	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
+	expect_data(_metadata, self, self->map, 0, self->len);
+	EXPECT_TRUE(mrm_is_one_vma(self->dst, dst_len));
+	mrx_reads(_metadata, MK_READS_DATA, self->dst, dst_len, SALT_DST, 0);
+}
+
+static void expect_moved(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(mremap_pfnmap) *self, char *dst,
+			 int level)
+{
+	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, self->len,
+				  MREMAP_MAYMOVE | MREMAP_FIXED, dst));
+	mrx_unmapped(_metadata, self->map, self->len);
+	self->map = MAP_FAILED;
+	EXPECT_TRUE(mrm_is_one_vma(dst, self->len));
+	expect_data(_metadata, self, dst, 0, self->len);
+	EXPECT_LEVEL(level, dst);
+	EXPECT_LEVEL(level, dst + self->len - MRM_PAGE);
+}
+
+TEST_F(mremap_pfnmap, move_keeps_level)
+{
+	expect_moved(_metadata, self, self->dst, variant->level);
+}
+
+/*
+ * PUD: to a 2 MiB- but not 1 GiB-aligned address, PMD entries then; PMD:
+ * to a page- but not 2 MiB-aligned one, PTEs; PTE: still PTEs.
+ */
+TEST_F(mremap_pfnmap, move_loses_level)
+{
+	size_t skew = variant->level == MMCONF_LEVEL_PUD ? MRM_PMD : MRM_PAGE;
+	int level = variant->level == MMCONF_LEVEL_PTE ? MMCONF_LEVEL_PTE :
+							 variant->level - 1;
+
+	expect_moved(_metadata, self, self->dst + skew, level);
+}
+
+MM_HARNESS_MAIN
