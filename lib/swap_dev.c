@@ -1,179 +1,267 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A swap device on a hot-added zram disk: see zram_swap.h. */
+/* A temporary zram or loop swap device: see swap_dev.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/loop.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "zram_swap.h"
+#include "swap_dev.h"
 
-#define ZS_PAGE		4096
-#define ZS_CONTROL	"/sys/class/zram-control"
+#define SD_PAGE		4096
+#define SD_ZRAM_CTL	"/sys/class/zram-control"
+#define SD_LOOP_CTL	"/dev/loop-control"
 
-static int zs_errno(void)
+static int sd_errno(void)
 {
 	return errno ? errno : EIO;
 }
 
-static int zs_read(const char *path, char *buf, size_t len)
+static int sd_read(const char *path, char *buf, size_t len)
 {
 	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return zs_errno();
+		return sd_errno();
 	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n < 0)
-		return zs_errno();
+		return sd_errno();
 	buf[n] = '\0';
 	return 0;
 }
 
-static int zs_write(const char *path, const char *val)
+static int sd_write(const char *path, const char *val)
 {
 	ssize_t n;
 	int fd;
 
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return zs_errno();
+		return sd_errno();
 	n = write(fd, val, strlen(val));
 	close(fd);
-	if (n < 0)
-		return zs_errno();
-	return 0;
+	return n < 0 ? sd_errno() : 0;
 }
 
-static int zs_sysfs(struct zram_swap *z, const char *attr, const char *val)
+static const char *sd_name(const struct swap_dev *d)
+{
+	return d->kind == SWAP_DEV_ZRAM ? "zram" : "loop";
+}
+
+static int sd_zram_attr(struct swap_dev *d, const char *attr, const char *val)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), "/sys/block/zram%d/%s", z->id, attr);
-	return zs_write(path, val);
+	snprintf(path, sizeof(path), "/sys/block/zram%d/%s", d->id, attr);
+	return sd_write(path, val);
 }
 
 /* The block device node: devtmpfs makes it, else we do from sysfs. */
-static int zs_node(struct zram_swap *z)
+static int sd_node(struct swap_dev *d)
 {
 	unsigned int major, minor;
 	char path[128], buf[32];
 	int i, ret;
 
-	snprintf(z->dev, sizeof(z->dev), "/dev/zram%d", z->id);
+	snprintf(d->dev, sizeof(d->dev), "/dev/%s%d", sd_name(d), d->id);
 	for (i = 0; i < 100; i++) {
-		if (!access(z->dev, F_OK))
+		if (!access(d->dev, F_OK))
 			return 0;
 		usleep(10000);
 	}
-	snprintf(path, sizeof(path), "/sys/block/zram%d/dev", z->id);
-	ret = zs_read(path, buf, sizeof(buf));
+	snprintf(path, sizeof(path), "/sys/block/%s%d/dev", sd_name(d), d->id);
+	ret = sd_read(path, buf, sizeof(buf));
 	if (ret)
 		return ret;
 	if (sscanf(buf, "%u:%u", &major, &minor) != 2)
 		return EINVAL;
-	if (mknod(z->dev, S_IFBLK | 0600, makedev(major, minor)))
-		return zs_errno();
-	z->made_node = 1;
+	if (mknod(d->dev, S_IFBLK | 0600, makedev(major, minor)))
+		return sd_errno();
+	d->made_node = true;
 	return 0;
 }
 
-/* What mkswap writes: a version-1 header and the magic at the page end. */
-static int zs_mkswap(struct zram_swap *z, size_t bytes)
+static int sd_zram_create(struct swap_dev *d, size_t bytes, char *why,
+			  size_t whylen)
 {
-	static char page[ZS_PAGE];
+	char buf[32];
+	int ret;
+
+	if (access(SD_ZRAM_CTL "/hot_add", R_OK)) {
+		snprintf(why, whylen, "no zram (%s missing: CONFIG_ZRAM not set?)",
+			 SD_ZRAM_CTL "/hot_add");
+		return SWAP_DEV_UNAVAILABLE;
+	}
+	/* Reading hot_add creates a disk and returns its number. */
+	ret = sd_read(SD_ZRAM_CTL "/hot_add", buf, sizeof(buf));
+	if (ret) {
+		snprintf(why, whylen, "zram hot_add: %s", strerror(ret));
+		return ret;
+	}
+	d->id = atoi(buf);
+	snprintf(buf, sizeof(buf), "%zu", bytes);
+	ret = sd_zram_attr(d, "disksize", buf);
+	if (ret)
+		snprintf(why, whylen, "zram%d disksize: %s", d->id,
+			 strerror(ret));
+	return ret;
+}
+
+static int sd_loop_create(struct swap_dev *d, size_t bytes, char *why,
+			  size_t whylen)
+{
+	int ctl, loop, backing, ret = 0;
+	char path[64];
+
+	ctl = open(SD_LOOP_CTL, O_RDWR | O_CLOEXEC);
+	if (ctl < 0) {
+		snprintf(why, whylen, "no loop devices (%s: %s; CONFIG_BLK_DEV_LOOP not set?)",
+			 SD_LOOP_CTL, strerror(errno));
+		return SWAP_DEV_UNAVAILABLE;
+	}
+	/* A loop device of our own, so teardown can remove it again. */
+	for (d->id = 64; d->id < 1024; d->id++) {
+		snprintf(path, sizeof(path), "/sys/block/loop%d", d->id);
+		if (access(path, F_OK) && ioctl(ctl, LOOP_CTL_ADD, d->id) >= 0)
+			break;
+	}
+	ret = d->id < 1024 ? 0 : sd_errno();
+	close(ctl);
+	if (ret) {
+		d->id = -1;
+		snprintf(why, whylen, "LOOP_CTL_ADD: %s", strerror(ret));
+		return ret;
+	}
+	ret = sd_node(d);
+	if (ret) {
+		snprintf(why, whylen, "loop%d node: %s", d->id, strerror(ret));
+		return ret;
+	}
+	backing = memfd_create("swap_dev", MFD_CLOEXEC);
+	if (backing < 0 || ftruncate(backing, bytes)) {
+		ret = sd_errno();
+		snprintf(why, whylen, "memfd for loop%d: %s", d->id, strerror(ret));
+		if (backing >= 0)
+			close(backing);
+		return ret;
+	}
+	loop = open(d->dev, O_RDWR | O_CLOEXEC);
+	if (loop < 0 || ioctl(loop, LOOP_SET_FD, backing)) {
+		ret = sd_errno();
+		snprintf(why, whylen, "%s LOOP_SET_FD: %s", d->dev, strerror(ret));
+	}
+	if (loop >= 0)
+		close(loop);
+	close(backing);		/* the loop device holds its own reference */
+	return ret;
+}
+
+/* What mkswap writes: a version-1 header and the magic at the page end. */
+static int sd_mkswap(struct swap_dev *d, size_t bytes)
+{
+	static char page[SD_PAGE];
 	uint32_t v;
 	int fd, ret = 0;
 
 	memset(page, 0, sizeof(page));
 	v = 1;				/* info.version */
 	memcpy(page + 1024, &v, sizeof(v));
-	v = bytes / ZS_PAGE - 1;	/* info.last_page */
+	v = bytes / SD_PAGE - 1;	/* info.last_page */
 	memcpy(page + 1028, &v, sizeof(v));
-	memcpy(page + ZS_PAGE - 10, "SWAPSPACE2", 10);
-	fd = open(z->dev, O_WRONLY | O_CLOEXEC);
+	memcpy(page + SD_PAGE - 10, "SWAPSPACE2", 10);
+	fd = open(d->dev, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return zs_errno();
+		return sd_errno();
 	if (pwrite(fd, page, sizeof(page), 0) != sizeof(page) || fsync(fd))
-		ret = zs_errno();
+		ret = sd_errno();
 	close(fd);
 	return ret;
 }
 
-int zram_swap_setup(struct zram_swap *z, size_t bytes, char *why,
-		    size_t whylen)
+int swap_dev_setup(struct swap_dev *d, enum swap_dev_kind kind, size_t bytes,
+		   char *why, size_t whylen)
 {
-	char buf[32];
 	int ret;
 
-	memset(z, 0, sizeof(*z));
-	z->id = -1;
-	if (access(ZS_CONTROL "/hot_add", R_OK)) {
-		snprintf(why, whylen, "no zram (%s missing: CONFIG_ZRAM not set?)",
-			 ZS_CONTROL "/hot_add");
-		return ZRAM_SWAP_UNAVAILABLE;
-	}
-	/* Reading hot_add creates a disk and returns its number. */
-	ret = zs_read(ZS_CONTROL "/hot_add", buf, sizeof(buf));
-	if (ret) {
-		snprintf(why, whylen, "zram hot_add: %s", strerror(ret));
-		return ret;
-	}
-	z->id = atoi(buf);
-	snprintf(buf, sizeof(buf), "%zu", bytes);
-	ret = zs_sysfs(z, "disksize", buf);
-	if (ret) {
-		snprintf(why, whylen, "zram%d disksize: %s", z->id,
-			 strerror(ret));
+	memset(d, 0, sizeof(*d));
+	d->kind = kind;
+	d->id = -1;
+	ret = kind == SWAP_DEV_ZRAM ? sd_zram_create(d, bytes, why, whylen) :
+				      sd_loop_create(d, bytes, why, whylen);
+	if (ret)
 		goto fail;
-	}
-	ret = zs_node(z);
+	ret = sd_node(d);
 	if (!ret)
-		ret = zs_mkswap(z, bytes);
+		ret = sd_mkswap(d, bytes);
 	if (ret) {
-		snprintf(why, whylen, "zram%d swap header: %s", z->id,
-			 strerror(ret));
+		snprintf(why, whylen, "%s swap header: %s", d->dev, strerror(ret));
 		goto fail;
 	}
-	if (swapon(z->dev, SWAP_FLAG_PREFER |
+	if (swapon(d->dev, SWAP_FLAG_PREFER |
 		   ((32767 << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK))) {
-		ret = zs_errno();
-		snprintf(why, whylen, "swapon %s: %s", z->dev, strerror(ret));
+		ret = sd_errno();
+		snprintf(why, whylen, "swapon %s: %s", d->dev, strerror(ret));
 		if (ret == ENOSYS) {
 			snprintf(why, whylen, "no swap support (CONFIG_SWAP not set)");
-			ret = ZRAM_SWAP_UNAVAILABLE;
+			ret = SWAP_DEV_UNAVAILABLE;
 		}
 		goto fail;
 	}
-	z->swapped_on = 1;
+	d->swapped_on = true;
 	return 0;
 fail:
-	zram_swap_teardown(z);
+	swap_dev_teardown(d);
 	return ret;
 }
 
-void zram_swap_teardown(struct zram_swap *z)
+static void sd_loop_remove(struct swap_dev *d)
+{
+	int fd, i;
+
+	fd = open(d->dev, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		/* EBUSY while swapoff's last close is still in flight */
+		for (i = 0; i < 50 && ioctl(fd, LOOP_CLR_FD) && errno == EBUSY; i++)
+			usleep(20000);
+		close(fd);
+	}
+	fd = open(SD_LOOP_CTL, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		ioctl(fd, LOOP_CTL_REMOVE, d->id);
+		close(fd);
+	}
+}
+
+void swap_dev_teardown(struct swap_dev *d)
 {
 	char buf[16];
 	int i;
 
-	if (z->id < 0)
+	if (d->id < 0)
 		return;
-	if (z->swapped_on && !swapoff(z->dev))
-		z->swapped_on = 0;
-	if (z->made_node)
-		unlink(z->dev);
-	/* reset fails with EBUSY while the last opener is still closing. */
-	for (i = 0; i < 50 && zs_sysfs(z, "reset", "1"); i++)
-		usleep(20000);
-	snprintf(buf, sizeof(buf), "%d", z->id);
-	zs_write(ZS_CONTROL "/hot_remove", buf);
-	z->id = -1;
+	if (d->swapped_on && !swapoff(d->dev))
+		d->swapped_on = false;
+	if (d->kind == SWAP_DEV_LOOP) {
+		sd_loop_remove(d);
+	} else {
+		/* reset fails with EBUSY while the last opener is closing. */
+		for (i = 0; i < 50 && sd_zram_attr(d, "reset", "1"); i++)
+			usleep(20000);
+		snprintf(buf, sizeof(buf), "%d", d->id);
+		sd_write(SD_ZRAM_CTL "/hot_remove", buf);
+	}
+	if (d->made_node)
+		unlink(d->dev);
+	d->id = -1;
 }

@@ -1,34 +1,47 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A swap device on a fresh zram disk, for tests that need pages swapped
- * out (MADV_PAGEOUT) on a machine with no swap configured.
+ * A temporary swap device, for tests that need pages swapped out
+ * (MADV_PAGEOUT) on a machine with no swap configured.  Two kinds:
  *
- *   struct zram_swap z;
- *   ret = zram_swap_setup(&z, 64 << 20, why, sizeof(why));
- *   ZRAM_SWAP_UNAVAILABLE: SKIP with why; other non-zero: an errno.
+ *   SWAP_DEV_ZRAM  a fresh zram disk (hot_add): synchronous I/O, so
+ *                  reclaim frees a folio from the swap cache at once;
+ *   SWAP_DEV_LOOP  a loop device over a memfd: asynchronous I/O, so a
+ *                  paged-out folio stays in the swap cache, unmapped.
+ *
+ *   struct swap_dev d;
+ *   ret = swap_dev_setup(&d, SWAP_DEV_ZRAM, 64 << 20, why, sizeof(why));
+ *   SWAP_DEV_UNAVAILABLE: SKIP with why; other non-zero: an errno.
  *   ...
- *   zram_swap_teardown(&z);   swapoff, reset and hot_remove the disk
+ *   swap_dev_teardown(&d);   swapoff, then remove the device
  *
- * The disk comes from /sys/class/zram-control/hot_add, so it never
- * touches a zram device somebody else configured, and it gets the
+ * The device never touches one somebody else configured, and gets the
  * highest swap priority so MADV_PAGEOUT writes to it first.  Needs root.
+ * Teardown only uses what is in the struct, so it may run in another
+ * process (the harness parent) than setup did.
  */
-#ifndef MM_ZRAM_SWAP_H
-#define MM_ZRAM_SWAP_H
+#ifndef MM_SWAP_DEV_H
+#define MM_SWAP_DEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-#define ZRAM_SWAP_UNAVAILABLE	(-1)
+#define SWAP_DEV_UNAVAILABLE	(-1)
 
-struct zram_swap {
-	int id;			/* zram<id>, -1 when none */
-	int swapped_on;
-	int made_node;		/* we created the /dev node */
+enum swap_dev_kind {
+	SWAP_DEV_ZRAM,
+	SWAP_DEV_LOOP,
+};
+
+struct swap_dev {
+	enum swap_dev_kind kind;
+	int id;			/* zram<id> or loop<id>, -1 when none */
+	bool swapped_on;
+	bool made_node;		/* we created the /dev node */
 	char dev[64];
 };
 
-int zram_swap_setup(struct zram_swap *z, size_t bytes, char *why,
-		    size_t whylen);
-void zram_swap_teardown(struct zram_swap *z);
+int swap_dev_setup(struct swap_dev *d, enum swap_dev_kind kind, size_t bytes,
+		   char *why, size_t whylen);
+void swap_dev_teardown(struct swap_dev *d);
 
-#endif /* MM_ZRAM_SWAP_H */
+#endif /* MM_SWAP_DEV_H */
