@@ -24,6 +24,8 @@
 #define PCI_DEVICES	"/sys/bus/pci/devices"
 #define VFIO_DRIVER	"/sys/bus/pci/drivers/vfio-pci"
 #define NOIOMMU_PARAM	"/sys/module/vfio/parameters/enable_unsafe_noiommu_mode"
+#define UNSAFE_IRQ_PARAM \
+	"/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"
 #define VFIO_MAX_CANDS	16
 
 struct vfio_cand {
@@ -272,6 +274,30 @@ static int vfio_iommu_type(const struct vfio_bar *bar)
 	return 0;
 }
 
+/*
+ * type1 refuses an IOMMU without interrupt remapping (a guest kernel
+ * without CONFIG_IRQ_REMAP) unless told the interrupts may be unsafe.
+ * The tests use no device interrupts, so say so for the one attach, and
+ * put the knob back at once: it is read only when a group attaches.
+ */
+static int vfio_set_iommu(struct vfio_bar *bar, int type)
+{
+	char val[8];
+	int ret, err;
+
+	ret = ioctl(bar->container_fd, VFIO_SET_IOMMU, type);
+	if (!ret || errno != EPERM || bar->noiommu ||
+	    vfio_sysfs_read(UNSAFE_IRQ_PARAM, val, sizeof(val)) ||
+	    val[0] != 'N' || vfio_sysfs_write(UNSAFE_IRQ_PARAM, "Y")) {
+		return ret;
+	}
+	ret = ioctl(bar->container_fd, VFIO_SET_IOMMU, type);
+	err = errno;
+	vfio_sysfs_write(UNSAFE_IRQ_PARAM, "N");
+	errno = err;
+	return ret;
+}
+
 static int vfio_setup_container(struct vfio_bar *bar, char *why,
 				size_t whylen)
 {
@@ -312,7 +338,7 @@ static int vfio_setup_container(struct vfio_bar *bar, char *why,
 			 bar->noiommu ? "no-IOMMU" : "type1");
 		return VFIO_BAR_SKIP;
 	}
-	if (ioctl(bar->container_fd, VFIO_SET_IOMMU, type)) {
+	if (vfio_set_iommu(bar, type)) {
 		ret = -errno;
 		snprintf(why, whylen, "VFIO_SET_IOMMU(%d): %s", type,
 			 strerror(-ret));
