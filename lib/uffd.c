@@ -105,6 +105,9 @@ int uffd_open_features(uint64_t want, int *fd, char *why, size_t whylen)
 	}
 	missing = want & ~have;
 	if (missing) {
+		/* The move tests name MOVE first: the reason all of them share. */
+		if (missing & UFFD_FEATURE_MOVE)
+			missing = UFFD_FEATURE_MOVE;
 		snprintf(why, whylen, "UFFDIO_API does not report %s (features 0x%llx)",
 			 uffd_feature_name(missing & -missing),
 			 (unsigned long long)have);
