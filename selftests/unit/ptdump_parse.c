@@ -12,6 +12,8 @@
 #include "mm_harness.h"
 #include "ptdump.h"
 #include "ptdump_samples.h"
+#include "ptdump_vm61.h"
+#include "ptdump_vm612.h"
 
 #define PROT_HUGE_BAR	(PTDUMP_PRESENT | PTDUMP_USR | PTDUMP_RW | \
 			 PTDUMP_PCD | PTDUMP_PSE | PTDUMP_NX)
@@ -144,6 +146,114 @@ TEST_F(hand, count)
 	ptdump_count(&self->pd, 0x7ffff000, 0x80001000, bytes, &unmapped);
 	EXPECT_EQ(0x2000, bytes[PTDUMP_PUD]);
 	EXPECT_EQ(0, unmapped);
+}
+
+/*
+ * Text captured in the guest (see the headers for what was mapped where):
+ * the oracle must see the vfio BARs at the level the kernel used, and a
+ * run of equal entries as one range however many lines ptdump printed.
+ */
+FIXTURE(captured) {
+	struct ptdump pd;
+	char why[256];
+};
+
+FIXTURE_VARIANT(captured) {
+	const char *text;
+	uint64_t big;			/* 2 GiB BAR, all of it touched */
+	enum ptdump_level big_level;
+	uint64_t small;			/* 1 GiB BAR */
+	enum ptdump_level small_level;
+	uint64_t small_mapped;		/* bytes of it mapped */
+	uint64_t anon;			/* 64 pages, every third touched */
+};
+
+/* Huge pfnmaps: two puds; four pmds, only the touched ones. */
+FIXTURE_VARIANT_ADD(captured, vm612) {
+	.text = ptdump_sample_vm612,
+	.big = 0x7f9a00000000ULL,
+	.big_level = PTDUMP_PUD,
+	.small = 0x7f9980200000ULL,
+	.small_level = PTDUMP_PMD,
+	.small_mapped = 8ULL << 20,
+	.anon = 0x7f9aa52ef000ULL,
+};
+
+/* 6.1's vfio maps the whole VMA with ptes on the first fault. */
+FIXTURE_VARIANT_ADD(captured, vm61) {
+	.text = ptdump_sample_vm61,
+	.big = 0x7f8b40000000ULL,
+	.big_level = PTDUMP_PTE,
+	.small = 0x7f8ac0200000ULL,
+	.small_level = PTDUMP_PTE,
+	.small_mapped = 1ULL << 30,
+	.anon = 0x7f8bf3d45000ULL,
+};
+
+FIXTURE_SETUP(captured)
+{
+	ASSERT_EQ(0, ptdump_parse(&self->pd, variant->text, self->why,
+				  sizeof(self->why))) TH_LOG("%s", self->why);
+}
+
+FIXTURE_TEARDOWN(captured)
+{
+	ptdump_free(&self->pd);
+}
+
+TEST_F(captured, whole_address_space)
+{
+	ASSERT_LT(50, self->pd.nr);
+	EXPECT_EQ(0, self->pd.ranges[0].start);
+	EXPECT_EQ(UINT64_MAX, self->pd.ranges[self->pd.nr - 1].end);
+	/* Each GiB was touched once, yet all of it is one range. */
+	EXPECT_EQ(variant->big, ptdump_find(&self->pd, variant->big)->start);
+	EXPECT_EQ(variant->big + (2ULL << 30),
+		  ptdump_find(&self->pd, variant->big)->end);
+}
+
+TEST_F(captured, bars)
+{
+	unsigned int flags = PTDUMP_USR | PTDUMP_RW | PTDUMP_PCD | PTDUMP_NX;
+	uint64_t bytes[PTDUMP_NR_LEVELS], unmapped;
+
+	if (variant->big_level != PTDUMP_PTE)
+		flags |= PTDUMP_PSE;
+	EXPECT_EQ(0, ptdump_check(&self->pd, variant->big,
+				  variant->big + (2ULL << 30),
+				  variant->big_level, flags, self->why,
+				  sizeof(self->why))) TH_LOG("%s", self->why);
+	ptdump_count(&self->pd, variant->small, variant->small + (1ULL << 30),
+		     bytes, &unmapped);
+	EXPECT_EQ(variant->small_mapped, bytes[variant->small_level]);
+	EXPECT_EQ((1ULL << 30) - variant->small_mapped, unmapped);
+	EXPECT_EQ(0, ptdump_check(&self->pd, variant->small,
+				  variant->small + variant->small_mapped,
+				  variant->small_level, flags, self->why,
+				  sizeof(self->why))) TH_LOG("%s", self->why);
+	/* Right below it: the skew left a not-present pmd. */
+	EXPECT_EQ(-1, ptdump_check(&self->pd, variant->small - 4096,
+				   variant->small, PTDUMP_PMD, 0, self->why,
+				   sizeof(self->why)));
+}
+
+TEST_F(captured, anon_ptes)
+{
+	uint64_t bytes[PTDUMP_NR_LEVELS], unmapped;
+	const struct ptdump_range *r;
+	int page;
+
+	ptdump_count(&self->pd, variant->anon, variant->anon + 64 * 4096,
+		     bytes, &unmapped);
+	EXPECT_EQ(22 * 4096, bytes[PTDUMP_PTE]);
+	EXPECT_EQ(42 * 4096, unmapped);
+	for (page = 0; page < 64; page++) {
+		r = ptdump_find(&self->pd, variant->anon + page * 4096);
+		ASSERT_NE(NULL, r);
+		EXPECT_EQ(PTDUMP_PTE, r->level);
+		EXPECT_EQ(page % 3 == 0, !!(r->flags & PTDUMP_PRESENT))
+			TH_LOG("anon page %d", page);
+	}
 }
 
 TEST(level_names)
