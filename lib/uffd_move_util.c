@@ -235,27 +235,6 @@ bool um_thp_fill(void *addr, uint64_t first)
 	return um_is_pmd_thp(addr);
 }
 
-char um_kconfig(const char *sym)
-{
-	char line[256], want[128];
-	char ret = 'n';
-	size_t len;
-	FILE *f;
-
-	if (access("/proc/config.gz", R_OK))
-		return 0;
-	f = popen("zcat /proc/config.gz 2>/dev/null", "re");
-	if (!f)
-		return 0;
-	len = snprintf(want, sizeof(want), "%s=", sym);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, want, len))
-			ret = line[len];
-	if (pclose(f))
-		ret = 0;
-	return ret;
-}
-
 int um_read_str(const char *path, char *buf, size_t len)
 {
 	ssize_t n;

@@ -60,8 +60,6 @@ bool um_thp_fill(void *addr, uint64_t first);
 /* true if the 2 MiB at addr is one PMD-mapped THP (smaps + kpageflags). */
 bool um_is_pmd_thp(void *addr);
 
-/* 'y', 'm', 'n' (also for absent), or 0 when /proc/config.gz is unreadable. */
-char um_kconfig(const char *sym);
 int um_read_str(const char *path, char *buf, size_t len);
 int um_write_str(const char *path, const char *val);
 

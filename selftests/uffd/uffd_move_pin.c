@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -174,6 +175,7 @@ static int pin_child(void *arg, int out, int in)
 
 FIXTURE(pin) {
 	struct um_child child;
+	bool unmount_debugfs;
 };
 
 FIXTURE_VARIANT(pin) {
@@ -189,16 +191,31 @@ FIXTURE_SETUP(pin)
 	int fd, ret;
 
 	self->child.pid = 0;
+	self->unmount_debugfs = false;
 	ret = uffd_open_features(UFFD_FEATURE_MOVE, &fd, why, sizeof(why));
 	if (ret == UFFD_UNSUPPORTED)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	close(fd);
+	if (variant->kind == PIN_GUP) {
+		struct gup_pin probe;
+
+		/* Mount debugfs here: a killed child could not unmount it. */
+		ret = gup_pin_open(&probe, why, sizeof(why));
+		if (ret == GUP_PIN_UNAVAILABLE)
+			SKIP(return, "%s", why);
+		ASSERT_EQ(0, ret) TH_LOG("%s", why);
+		self->unmount_debugfs = probe.mounted_debugfs;
+		probe.mounted_debugfs = false;
+		gup_pin_close(&probe);
+	}
 }
 
 FIXTURE_TEARDOWN(pin)
 {
 	um_child_reap(&self->child, true, MOVE_DEADLINE_MS, NULL);
+	if (self->unmount_debugfs)
+		umount2("/sys/kernel/debug", MNT_DETACH);
 }
 
 static void run_case(struct __test_metadata *_metadata,
