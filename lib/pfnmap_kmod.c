@@ -14,6 +14,14 @@
 #include "pfnmap_kmod.h"
 
 #define PKM_PAGE	4096ULL
+#define PKM_PAGE_WORDS	(PKM_PAGE / 8)
+#define PKM_PMD		(2ULL << 20)
+#define PKM_PUD		(1ULL << 30)
+#define PKM_SPREAD	24
+
+const unsigned int pfnmap_kmod_words[PFNMAP_KMOD_NR_WORDS] = {
+	0, PKM_PAGE_WORDS / 2 + 3, PKM_PAGE_WORDS - 1,
+};
 
 static bool pkm_module_loaded(void)
 {
@@ -241,4 +249,115 @@ uint64_t pfnmap_kmod_level_size(unsigned int level)
 	default:
 		return PKM_PAGE;
 	}
+}
+
+static uint64_t pkm_mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+uint64_t pfnmap_kmod_value(uint64_t seed, uint64_t rpage, unsigned int word)
+{
+	return pkm_mix(seed ^ pkm_mix(rpage * PKM_PAGE_WORDS + word));
+}
+
+int pfnmap_kmod_samples(uint64_t npages, uint64_t *out)
+{
+	const uint64_t per_pmd = PKM_PMD / PKM_PAGE, per_pud = PKM_PUD / PKM_PAGE;
+	const uint64_t fixed[] = {
+		0, 1, 300, per_pmd - 1, per_pmd, per_pmd + 1, 2 * per_pmd - 1,
+		per_pud - 1, per_pud, npages - per_pmd, npages - 1,
+	};
+	uint64_t block, nblocks = (npages + per_pmd - 1) / per_pmd;
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (fixed[i] < npages)
+			out[n++] = fixed[i];
+	/* One page per 2 MiB block of a spread, at a varying offset. */
+	for (i = 0; i < PKM_SPREAD; i++) {
+		block = i * nblocks / PKM_SPREAD;
+		out[n++] = (block * per_pmd + block % per_pmd) % npages;
+	}
+	return n;
+}
+
+static uint64_t pkm_page(const uint64_t *pages, int i)
+{
+	return pages ? pages[i] : (uint64_t)i;
+}
+
+int pfnmap_kmod_fill_region(struct pfnmap_kmod *km, uint64_t seed,
+			    uint64_t first, const uint64_t *pages, int n)
+{
+	uint64_t buf[PKM_PAGE_WORDS], rpage;
+	int i, w, err;
+
+	for (i = 0; i < n; i++) {
+		rpage = first + pkm_page(pages, i);
+		memset(buf, 0, sizeof(buf));
+		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++)
+			buf[pfnmap_kmod_words[w]] =
+				pfnmap_kmod_value(seed, rpage, pfnmap_kmod_words[w]);
+		err = pfnmap_kmod_write(km, rpage * PKM_PAGE, buf, sizeof(buf));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int64_t pfnmap_kmod_check_region(struct pfnmap_kmod *km, uint64_t seed,
+				 uint64_t first, const uint64_t *pages, int n)
+{
+	uint64_t buf[PKM_PAGE_WORDS], rpage;
+	int i, w;
+
+	for (i = 0; i < n; i++) {
+		rpage = first + pkm_page(pages, i);
+		if (pfnmap_kmod_read(km, rpage * PKM_PAGE, buf, sizeof(buf)))
+			return pkm_page(pages, i);
+		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++)
+			if (buf[pfnmap_kmod_words[w]] !=
+			    pfnmap_kmod_value(seed, rpage, pfnmap_kmod_words[w]))
+				return pkm_page(pages, i);
+	}
+	return -1;
+}
+
+void pfnmap_kmod_fill_map(char *map, uint64_t seed, uint64_t first,
+			  const uint64_t *pages, int n)
+{
+	volatile uint64_t *p;
+	uint64_t page;
+	int i, w;
+
+	for (i = 0; i < n; i++) {
+		page = pkm_page(pages, i);
+		p = (volatile uint64_t *)(map + page * PKM_PAGE);
+		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++)
+			p[pfnmap_kmod_words[w]] = pfnmap_kmod_value(seed,
+					first + page, pfnmap_kmod_words[w]);
+	}
+}
+
+int64_t pfnmap_kmod_check_map(const char *map, uint64_t seed, uint64_t first,
+			      const uint64_t *pages, int n)
+{
+	const volatile uint64_t *p;
+	uint64_t page;
+	int i, w;
+
+	for (i = 0; i < n; i++) {
+		page = pkm_page(pages, i);
+		p = (const volatile uint64_t *)(map + page * PKM_PAGE);
+		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++)
+			if (p[pfnmap_kmod_words[w]] != pfnmap_kmod_value(seed,
+					first + page, pfnmap_kmod_words[w]))
+				return page;
+	}
+	return -1;
 }

@@ -73,6 +73,36 @@ int pfnmap_kmod_write(struct pfnmap_kmod *km, uint64_t off,
 int pfnmap_kmod_refcount(struct pfnmap_kmod *km, uint64_t off,
 			 unsigned int *ref);
 
+/*
+ * Data patterns, distinct for every word of every 4 KiB page of the
+ * region: region page RPAGE carries pfnmap_kmod_value(SEED, RPAGE, w) in
+ * the words w of pfnmap_kmod_words[].  PAGES lists page indices relative
+ * to FIRST (a mapping's first region page); NULL means 0 .. N-1.
+ */
+#define PFNMAP_KMOD_NR_WORDS	3
+#define PFNMAP_KMOD_MAX_SAMPLES	40
+extern const unsigned int pfnmap_kmod_words[PFNMAP_KMOD_NR_WORDS];
+uint64_t pfnmap_kmod_value(uint64_t seed, uint64_t rpage, unsigned int word);
+
+/*
+ * Pages of an NPAGES-page mapping worth checking through a second path:
+ * first, inside and past the first 2 MiB, around 1 GiB, the last ones,
+ * and a spread.  Fills OUT (PFNMAP_KMOD_MAX_SAMPLES), returns how many.
+ */
+int pfnmap_kmod_samples(uint64_t npages, uint64_t *out);
+
+/* Through the ioctls: 0 or -errno; -1 or the first page that differs. */
+int pfnmap_kmod_fill_region(struct pfnmap_kmod *km, uint64_t seed,
+			    uint64_t first, const uint64_t *pages, int n);
+int64_t pfnmap_kmod_check_region(struct pfnmap_kmod *km, uint64_t seed,
+				 uint64_t first, const uint64_t *pages, int n);
+
+/* Through a mapping MAP of region pages FIRST...: same conventions. */
+void pfnmap_kmod_fill_map(char *map, uint64_t seed, uint64_t first,
+			  const uint64_t *pages, int n);
+int64_t pfnmap_kmod_check_map(const char *map, uint64_t seed, uint64_t first,
+			      const uint64_t *pages, int n);
+
 const char *pfnmap_kmod_level_name(unsigned int level);
 /* Bytes one entry of LEVEL maps (4 KiB, 2 MiB, 1 GiB on x86_64). */
 uint64_t pfnmap_kmod_level_size(unsigned int level);

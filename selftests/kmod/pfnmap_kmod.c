@@ -32,12 +32,7 @@
 #define SZ_4K		4096ULL
 #define SZ_2M		(2ULL << 20)
 #define SZ_1G		(1ULL << 30)
-#define PAGE_WORDS	(SZ_4K / 8)
-/* The 8-byte words of each page that carry the pattern. */
-static const unsigned int kt_words[] = { 0, PAGE_WORDS / 2 + 3, PAGE_WORDS - 1 };
-#define NR_WORDS	(sizeof(kt_words) / sizeof(kt_words[0]))
-#define NR_SPREAD	24
-#define NR_SAMPLES	(16 + NR_SPREAD)
+#define NR_SAMPLES	PFNMAP_KMOD_MAX_SAMPLES
 
 FIXTURE(kmod_map) {
 	struct pfnmap_kmod km;
@@ -156,42 +151,6 @@ FIXTURE_TEARDOWN(kmod_map)
 		munmap(self->map, variant->len);
 	if (self->opened)
 		pfnmap_kmod_close(&self->km);
-}
-
-static uint64_t kt_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/* Distinct for every word of every 4 KiB page of the region. */
-static uint64_t kt_value(uint64_t seed, uint64_t region_page, unsigned int word)
-{
-	return kt_mix(seed ^ kt_mix(region_page * PAGE_WORDS + word));
-}
-
-/* Pages of the mapping checked through a second path. */
-static int kt_samples(uint64_t npages, uint64_t *out)
-{
-	const uint64_t per_pmd = SZ_2M / SZ_4K, per_pud = SZ_1G / SZ_4K;
-	const uint64_t fixed[] = {
-		0, 1, 300, per_pmd - 1, per_pmd, per_pmd + 1, 2 * per_pmd - 1,
-		per_pud - 1, per_pud, npages - per_pmd, npages - 1,
-	};
-	uint64_t block, nblocks = (npages + per_pmd - 1) / per_pmd;
-	int n = 0;
-	size_t i;
-
-	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (fixed[i] < npages)
-			out[n++] = fixed[i];
-	for (i = 0; i < NR_SPREAD; i++) {
-		block = i * nblocks / NR_SPREAD;
-		out[n++] = (block * per_pmd + block % per_pmd) % npages;
-	}
-	return n;
 }
 
 static const char *kt_claim(unsigned int level)
@@ -321,7 +280,7 @@ static void kt_check_entries(struct __test_metadata *_metadata,
 					need, why, sizeof(why)))
 			TH_LOG("%s", why);
 	}
-	n = kt_samples(npages, samples);
+	n = pfnmap_kmod_samples(npages, samples);
 	for (i = 0; i < n; i++)
 		ASSERT_TRUE(kt_entry_ok(self, variant, samples[i] * SZ_4K,
 					need, why, sizeof(why)))
@@ -363,87 +322,6 @@ static void kt_check_counters(struct __test_metadata *_metadata,
 		EXPECT_LE(1, c.fallbacks[variant->level + 1]);
 }
 
-/* Write the pattern of SEED into the sample pages, through the ioctl. */
-static void kt_fill_region(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(kmod_map) *self,
-			   const FIXTURE_VARIANT(kmod_map) *variant,
-			   uint64_t seed, const uint64_t *samples, int n)
-{
-	uint64_t page[PAGE_WORDS], rpage;
-	size_t w;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		rpage = variant->off / SZ_4K + samples[i];
-		memset(page, 0, sizeof(page));
-		for (w = 0; w < NR_WORDS; w++)
-			page[kt_words[w]] = kt_value(seed, rpage, kt_words[w]);
-		ASSERT_EQ(0, pfnmap_kmod_write(&self->km, rpage * SZ_4K,
-					       page, sizeof(page)));
-	}
-}
-
-/* The sample pages through the ioctl: page index of a mismatch, or -1. */
-static int64_t kt_verify_region(struct __test_metadata *_metadata,
-				FIXTURE_DATA(kmod_map) *self,
-				const FIXTURE_VARIANT(kmod_map) *variant,
-				uint64_t seed, const uint64_t *samples, int n)
-{
-	uint64_t page[PAGE_WORDS], rpage;
-	size_t w;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		rpage = variant->off / SZ_4K + samples[i];
-		EXPECT_EQ(0, pfnmap_kmod_read(&self->km, rpage * SZ_4K,
-					      page, sizeof(page)))
-			return samples[i];
-		for (w = 0; w < NR_WORDS; w++)
-			if (page[kt_words[w]] != kt_value(seed, rpage, kt_words[w]))
-				return samples[i];
-	}
-	return -1;
-}
-
-/* Mapping pages [0, npages) (samples NULL) or the samples: -1 or a page. */
-static int64_t kt_verify_map(FIXTURE_DATA(kmod_map) *self,
-			     const FIXTURE_VARIANT(kmod_map) *variant,
-			     uint64_t seed, const uint64_t *samples, int n)
-{
-	uint64_t page, rpage;
-	volatile uint64_t *p;
-	size_t w;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		page = samples ? samples[i] : (uint64_t)i;
-		rpage = variant->off / SZ_4K + page;
-		p = (volatile uint64_t *)(self->map + page * SZ_4K);
-		for (w = 0; w < NR_WORDS; w++)
-			if (p[kt_words[w]] != kt_value(seed, rpage, kt_words[w]))
-				return page;
-	}
-	return -1;
-}
-
-static void kt_fill_map(FIXTURE_DATA(kmod_map) *self,
-			const FIXTURE_VARIANT(kmod_map) *variant,
-			uint64_t seed, const uint64_t *samples, int n)
-{
-	uint64_t page, rpage;
-	volatile uint64_t *p;
-	size_t w;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		page = samples ? samples[i] : (uint64_t)i;
-		rpage = variant->off / SZ_4K + page;
-		p = (volatile uint64_t *)(self->map + page * SZ_4K);
-		for (w = 0; w < NR_WORDS; w++)
-			p[kt_words[w]] = kt_value(seed, rpage, kt_words[w]);
-	}
-}
-
 /* Touch every entry; it must be mapped at the level the variant wants. */
 TEST_F(kmod_map, level)
 {
@@ -463,32 +341,36 @@ TEST_F(kmod_map, level)
 TEST_F(kmod_map, pattern)
 {
 	uint64_t npages = variant->len / SZ_4K, samples[NR_SAMPLES];
-	uint64_t seed2 = kt_mix(self->seed + 1);
-	int n = kt_samples(npages, samples);
+	uint64_t first = variant->off / SZ_4K;
+	uint64_t seed2 = pfnmap_kmod_value(self->seed, UINT64_MAX, 1);
+	int n = pfnmap_kmod_samples(npages, samples);
 	struct mmconf_pt_query q;
 	char got[160];
 
 	if (!kt_open(_metadata, self, variant))
 		return;
-	kt_fill_region(_metadata, self, variant, self->seed, samples, n);
-	EXPECT_EQ(-1, kt_verify_map(self, variant, self->seed, samples, n))
+	ASSERT_EQ(0, pfnmap_kmod_fill_region(&self->km, self->seed, first,
+					     samples, n));
+	EXPECT_EQ(-1, pfnmap_kmod_check_map(self->map, self->seed, first,
+					    samples, n))
 		TH_LOG("written through the direct map, wrong through the mapping");
 	if (!variant->write)
 		return;
 
 	if (variant->shared) {
-		kt_fill_map(self, variant, seed2, NULL, npages);
-		EXPECT_EQ(-1, kt_verify_map(self, variant, seed2, NULL, npages));
-		EXPECT_EQ(-1, kt_verify_region(_metadata, self, variant, seed2,
-					       samples, n))
+		pfnmap_kmod_fill_map(self->map, seed2, first, NULL, npages);
+		EXPECT_EQ(-1, pfnmap_kmod_check_map(self->map, seed2, first,
+						    NULL, npages));
+		EXPECT_EQ(-1, pfnmap_kmod_check_region(&self->km, seed2, first,
+						       samples, n))
 			TH_LOG("written through the mapping, wrong in the region");
 		kt_check_entries(_metadata, self, variant, MMCONF_PT_DIRTY);
 		return;
 	}
-	kt_fill_map(self, variant, seed2, samples, n);
-	EXPECT_EQ(-1, kt_verify_map(self, variant, seed2, samples, n));
-	EXPECT_EQ(-1, kt_verify_region(_metadata, self, variant, self->seed,
-				       samples, n))
+	pfnmap_kmod_fill_map(self->map, seed2, first, samples, n);
+	EXPECT_EQ(-1, pfnmap_kmod_check_map(self->map, seed2, first, samples, n));
+	EXPECT_EQ(-1, pfnmap_kmod_check_region(&self->km, self->seed, first,
+					       samples, n))
 		TH_LOG("a private mapping's write reached the region");
 	ASSERT_EQ(0, pfnmap_kmod_query(&self->km, self->map, &q));
 	pfnmap_kmod_describe(&q, got, sizeof(got));
@@ -500,35 +382,20 @@ TEST_F(kmod_map, pattern)
 		       "special PTE outside the region", got);
 }
 
-/*
- * /proc/self/mem cannot pin pfnmap pages; it reads through the module's
- * .access handler, which finds the pfn with follow_pfnmap_start().
- * Writes go through only where the entry is writable.
- */
-TEST_F(kmod_map, proc_mem)
+/* Every pattern word of the sample pages, read through /proc/self/mem. */
+static void kt_pread_samples(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(kmod_map) *self,
+			     const FIXTURE_VARIANT(kmod_map) *variant, int fd,
+			     const uint64_t *samples, int n)
 {
-	uint64_t npages = variant->len / SZ_4K, samples[NR_SAMPLES];
-	uint64_t want, got, rpage, woff;
-	int n = kt_samples(npages, samples), i, fd;
-	struct mmconf_counters c;
-	size_t w;
+	uint64_t want, got, woff, first = variant->off / SZ_4K;
+	int i, w;
 
-	if (!kt_open(_metadata, self, variant))
-		return;
-	if (!(self->km.info.features & MMCONF_FEAT_ACCESS))
-		SKIP(return, "the module has no .access handler on this kernel "
-		     "(neither follow_pfnmap_start() nor follow_pte(mm))");
-	kt_fill_region(_metadata, self, variant, self->seed, samples, n);
-	/* .access finds present entries only: GUP cannot fault pfnmaps in. */
-	kt_touch(self, variant);
-	ASSERT_EQ(0, pfnmap_kmod_reset_counters(&self->km));
-	fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, fd);
 	for (i = 0; i < n; i++) {
-		rpage = variant->off / SZ_4K + samples[i];
-		for (w = 0; w < NR_WORDS; w++) {
-			woff = samples[i] * SZ_4K + kt_words[w] * 8;
-			want = kt_value(self->seed, rpage, kt_words[w]);
+		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++) {
+			woff = samples[i] * SZ_4K + pfnmap_kmod_words[w] * 8;
+			want = pfnmap_kmod_value(self->seed, first + samples[i],
+						 pfnmap_kmod_words[w]);
 			got = ~want;
 			EXPECT_EQ(8, pread(fd, &got, 8, (uintptr_t)self->map + woff))
 				TH_LOG("pread of map+%#llx: %s",
@@ -538,13 +405,40 @@ TEST_F(kmod_map, proc_mem)
 				       (unsigned long long)woff);
 		}
 	}
-	ASSERT_EQ(0, pfnmap_kmod_counters(&self->km, &c));
-	EXPECT_EQ(n * NR_WORDS, c.access);
+}
 
-	/* Now write one word of the last sample page. */
+/*
+ * /proc/self/mem cannot pin pfnmap pages; it reads through the module's
+ * .access handler, which finds the pfn with follow_pfnmap_start().
+ * Writes go through only where the entry is writable.
+ */
+TEST_F(kmod_map, proc_mem)
+{
+	uint64_t npages = variant->len / SZ_4K, samples[NR_SAMPLES];
+	uint64_t want, got, rpage, woff;
+	int n = pfnmap_kmod_samples(npages, samples), fd;
+	struct mmconf_counters c;
+
+	if (!kt_open(_metadata, self, variant))
+		return;
+	if (!(self->km.info.features & MMCONF_FEAT_ACCESS))
+		SKIP(return, "the module has no .access handler on this kernel "
+		     "(neither follow_pfnmap_start() nor follow_pte(mm))");
+	ASSERT_EQ(0, pfnmap_kmod_fill_region(&self->km, self->seed,
+					     variant->off / SZ_4K, samples, n));
+	/* .access finds present entries only: GUP cannot fault pfnmaps in. */
+	kt_touch(self, variant);
+	ASSERT_EQ(0, pfnmap_kmod_reset_counters(&self->km));
+	fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	kt_pread_samples(_metadata, self, variant, fd, samples, n);
+	ASSERT_EQ(0, pfnmap_kmod_counters(&self->km, &c));
+	EXPECT_EQ(n * PFNMAP_KMOD_NR_WORDS, c.access);
+
+	/* Now write the first word of the last sample page. */
 	woff = samples[n - 1] * SZ_4K;
 	rpage = variant->off / SZ_4K + samples[n - 1];
-	want = kt_mix(self->seed + 2);
+	want = pfnmap_kmod_value(self->seed, UINT64_MAX, 2);
 	if (variant->shared && variant->write) {
 		EXPECT_EQ(8, pwrite(fd, &want, 8, (uintptr_t)self->map + woff))
 			TH_LOG("pwrite of a writable entry: %s", strerror(errno));
@@ -554,7 +448,7 @@ TEST_F(kmod_map, proc_mem)
 		EXPECT_EQ(-1, pwrite(fd, &want, 8, (uintptr_t)self->map + woff))
 			TH_LOG("pwrite through a read-only entry succeeded");
 		ASSERT_EQ(0, pfnmap_kmod_read(&self->km, rpage * SZ_4K, &got, 8));
-		EXPECT_EQ(kt_value(self->seed, rpage, 0), got);
+		EXPECT_EQ(pfnmap_kmod_value(self->seed, rpage, 0), got);
 	}
 	if (!variant->shared && variant->write) {
 		/* A COW copy in a pfnmap VMA: still only .access reaches it. */
@@ -570,14 +464,15 @@ TEST_F(kmod_map, proc_mem)
 TEST_F(kmod_map, no_refs)
 {
 	uint64_t npages = variant->len / SZ_4K, samples[NR_SAMPLES];
-	int n = kt_samples(npages, samples), i;
+	int n = pfnmap_kmod_samples(npages, samples), i;
 	unsigned int ref;
 
 	if (!kt_open(_metadata, self, variant))
 		return;
 	kt_touch(self, variant);
 	if (variant->write && variant->shared)
-		kt_fill_map(self, variant, self->seed, samples, n);
+		pfnmap_kmod_fill_map(self->map, self->seed,
+				     variant->off / SZ_4K, samples, n);
 	for (i = 0; i < n; i++) {
 		uint64_t off = variant->off + samples[i] * SZ_4K;
 
