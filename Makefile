@@ -25,6 +25,8 @@ LDLIBS := -luring -lnuma
 TEST_SRCS := $(wildcard selftests/*/*.c)
 LIB_SRCS := $(filter-out lib/kmsg_tail.c,$(wildcard lib/*.c))
 LIB_OBJS := $(patsubst lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
+# An archive, so each test links only the lib objects (and libraries) it uses.
+LIB_AR := $(OUT)/lib/libmm.a
 TEST_BINS := $(patsubst selftests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 TOOLS := $(OUT)/bin/kmsg_tail
 RUNNER_FILES := run_vmtests.sh selftests/categories selftests/expectations \
@@ -45,9 +47,13 @@ $(OUT)/lib/%.o: lib/%.c $(wildcard lib/*.h fixtures/kmod/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(OUT)/tests/%: selftests/%.c $(LIB_OBJS) $(wildcard lib/*.h fixtures/kmod/*.h)
+$(LIB_AR): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(OUT)/tests/%: selftests/%.c $(LIB_AR) $(wildcard lib/*.h fixtures/kmod/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_AR) $(LDLIBS)
 
 $(OUT)/bin/kmsg_tail: lib/kmsg_tail.c
 	@mkdir -p $(@D)
