@@ -64,8 +64,11 @@ run_tests: all
 	./run_vmtests.sh -d $(OUT) $(if $(T),-t "$(T)") --timeout $(TIMEOUT)
 
 # Build the kernel, the tests and an initramfs, boot QEMU, run, report.
+# make exits 2 for any failing recipe: bisect with fixtures/vm/vm_run.sh.
 vm_run:
-	@fixtures/vm/vm_run.sh
+	@fixtures/vm/vm_run.sh || { rc=$$?; [ $$rc -ne 125 ] || echo "vm_run:" \
+		"exit 125 (kernel untestable), which make reports as 2; for" \
+		"git bisect run, call fixtures/vm/vm_run.sh itself" >&2; exit $$rc; }
 
 kernel:
 	@fixtures/vm/kernel.sh build >/dev/null
