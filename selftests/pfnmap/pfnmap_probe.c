@@ -60,7 +60,7 @@ FIXTURE_VARIANT(pfnmap_probe) {
 /* 2 GiB BAR at a 1 GiB-aligned address: two pud entries. */
 FIXTURE_VARIANT_ADD(pfnmap_probe, pud) {
 	.claim = "CONFIG_ARCH_SUPPORTS_PUD_PFNMAP",
-	.level = PTDUMP_PMD,
+	.level = PTDUMP_PUD,
 	.min_bar = 2 * SZ_1G,
 	.align = SZ_1G,
 	.skew = 0,
@@ -84,7 +84,7 @@ FIXTURE_VARIANT_ADD(pfnmap_probe, pte_nohugepage) {
 	.min_bar = SZ_1G,
 	.align = SZ_1G,
 	.skew = 0,
-	.thp_off = THP_ON,
+	.thp_off = THP_OFF_MADVISE,
 };
 
 FIXTURE_VARIANT_ADD(pfnmap_probe, pte_thp_disable) {
@@ -333,7 +333,7 @@ static void probe_verify_fd(struct __test_metadata *_metadata,
 			want = probe_value(self->seed, page, probe_words[w]);
 			got = ~want;
 			ASSERT_EQ(8, vfio_bar_pread(&self->bar, &got, 8,
-				  (page ^ 1) * SZ_4K + probe_words[w] * 8))
+				  page * SZ_4K + probe_words[w] * 8))
 				TH_LOG("pread of BAR offset 0x%llx: %s",
 				       (unsigned long long)page * SZ_4K,
 				       strerror(errno));
