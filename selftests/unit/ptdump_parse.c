@@ -14,6 +14,7 @@
 #include "ptdump_samples.h"
 #include "ptdump_vm61.h"
 #include "ptdump_vm612.h"
+#include "ptdump_vm72.h"
 
 #define PROT_HUGE_BAR	(PTDUMP_PRESENT | PTDUMP_USR | PTDUMP_RW | \
 			 PTDUMP_PCD | PTDUMP_PSE | PTDUMP_NX)
@@ -149,7 +150,8 @@ TEST_F(hand, count)
 }
 
 /*
- * Text captured in the guest (see the headers for what was mapped where):
+ * Text captured in the guest on 6.12, 7.2 and 6.1 (see the headers for
+ * what was mapped where):
  * the oracle must see the vfio BARs at the level the kernel used, and a
  * run of equal entries as one range however many lines ptdump printed.
  */
@@ -177,6 +179,16 @@ FIXTURE_VARIANT_ADD(captured, vm612) {
 	.small_level = PTDUMP_PMD,
 	.small_mapped = 8ULL << 20,
 	.anon = 0x7f9aa52ef000ULL,
+};
+
+FIXTURE_VARIANT_ADD(captured, vm72) {
+	.text = ptdump_sample_vm72,
+	.big = 0x7f72c0000000ULL,
+	.big_level = PTDUMP_PUD,
+	.small = 0x7f7240200000ULL,
+	.small_level = PTDUMP_PMD,
+	.small_mapped = 8ULL << 20,
+	.anon = 0x7f736894d000ULL,
 };
 
 /* 6.1's vfio maps the whole VMA with ptes on the first fault. */
