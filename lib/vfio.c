@@ -201,25 +201,41 @@ static int vfio_need_noiommu(struct vfio_bar *bar, char *why, size_t whylen)
 	return 0;
 }
 
+int vfio_pci_binding(const char *bdf, char *driver, size_t dlen,
+		     char *override, size_t olen)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	ret = vfio_dev_link(bdf, "driver", driver, dlen);
+	if (ret && ret != -ENOENT)
+		return ret;
+	vfio_dev_path(path, sizeof(path), bdf, "driver_override");
+	ret = vfio_sysfs_read(path, override, olen);
+	if (ret)
+		return ret;
+	if (!strcmp(override, "(null)"))
+		override[0] = '\0';
+	return 0;
+}
+
 /* Point the device at vfio-pci, remembering what to restore. */
 static int vfio_bind(struct vfio_bar *bar, char *why, size_t whylen)
 {
 	char path[PATH_MAX], drv[64];
 	int ret;
 
-	vfio_dev_link(bar->bdf, "driver", bar->prev_driver,
-		      sizeof(bar->prev_driver));
+	ret = vfio_pci_binding(bar->bdf, bar->prev_driver,
+			       sizeof(bar->prev_driver), bar->prev_override,
+			       sizeof(bar->prev_override));
+	if (ret) {
+		snprintf(why, whylen, "reading the driver binding of %s: %s",
+			 bar->bdf, strerror(-ret));
+		return ret;
+	}
 	if (!strcmp(bar->prev_driver, "vfio-pci"))
 		return 0;
 	vfio_dev_path(path, sizeof(path), bar->bdf, "driver_override");
-	ret = vfio_sysfs_read(path, bar->prev_override,
-			      sizeof(bar->prev_override));
-	if (ret) {
-		snprintf(why, whylen, "reading %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	if (!strcmp(bar->prev_override, "(null)"))
-		bar->prev_override[0] = '\0';
 	bar->bound_by_us = true;
 	ret = vfio_sysfs_write(path, "vfio-pci");
 	if (!ret && bar->prev_driver[0]) {

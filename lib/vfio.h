@@ -67,6 +67,13 @@ void vfio_bar_close(struct vfio_bar *bar);
 void *vfio_bar_map(const struct vfio_bar *bar, uint64_t off, size_t len,
 		   size_t align, size_t skew);
 
+/*
+ * A PCI device's current driver ("" when none) and driver_override (""
+ * when unset): what vfio_bar_close() must leave as it found.  0 or -errno.
+ */
+int vfio_pci_binding(const char *bdf, char *driver, size_t dlen,
+		     char *override, size_t olen);
+
 /* pread()/pwrite() of the BAR through the vfio device fd (not mmap). */
 ssize_t vfio_bar_pread(const struct vfio_bar *bar, void *buf, size_t len,
 		       uint64_t off);

@@ -371,4 +371,26 @@ TEST_F(pfnmap_probe, pattern)
 	probe_verify_fd(_metadata, self);
 }
 
+/* Closing the BAR puts the device's driver and driver_override back. */
+TEST(binding_restored)
+{
+	char why[512], drv[64], ovr[64];
+	struct vfio_bar bar;
+	int ret;
+
+	ret = vfio_bar_open(&bar, SZ_1G, why, sizeof(why));
+	if (ret == VFIO_BAR_SKIP)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	ASSERT_EQ(0, vfio_pci_binding(bar.bdf, drv, sizeof(drv), ovr,
+				      sizeof(ovr)));
+	EXPECT_STREQ("vfio-pci", drv);
+	vfio_bar_close(&bar);
+	ASSERT_EQ(0, vfio_pci_binding(bar.bdf, drv, sizeof(drv), ovr,
+				      sizeof(ovr)));
+	EXPECT_STREQ(bar.prev_driver, drv);
+	EXPECT_STREQ(bar.prev_override, ovr);
+	TH_LOG("%s: driver \"%s\", driver_override \"%s\"", bar.bdf, drv, ovr);
+}
+
 MM_HARNESS_MAIN
