@@ -29,6 +29,7 @@
 #define PMD		UM_PMD
 #define SETUP_DEADLINE_MS	20000
 #define MOVE_DEADLINE_MS	3000
+#define KILL_DEADLINE_MS	10000
 
 enum pin_kind { PIN_GUP, PIN_URING };
 enum move_shape { SMALL_FOLIO, THP_WHOLE, THP_PARTIAL };
@@ -218,6 +219,26 @@ FIXTURE_TEARDOWN(pin)
 		umount2("/sys/kernel/debug", MNT_DETACH);
 }
 
+/* "R, 1234 ticks, wchan foo" for a child that will not go away. */
+static void describe_child(pid_t pid, char *buf, size_t len)
+{
+	char path[64], stat[512], wchan[64] = "?", *p;
+	unsigned long utime = 0, stime = 0;
+	char state = '?';
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!um_read_str(path, stat, sizeof(stat))) {
+		p = strrchr(stat, ')');
+		if (p && sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+				&state, &utime, &stime) != 3)
+			state = '?';
+	}
+	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+	um_read_str(path, wchan, sizeof(wchan));
+	snprintf(buf, len, "state %c, %lu CPU ticks, wchan %s", state,
+		 utime + stime, wchan);
+}
+
 static void run_case(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(pin) *self, enum pin_kind kind,
 		     enum move_shape shape)
@@ -238,11 +259,19 @@ static void run_case(struct __test_metadata *_metadata,
 
 	ret = um_recv(self->child.from_child, &r, sizeof(r), MOVE_DEADLINE_MS);
 	ASSERT_EQ(0, ret) {
-		TH_LOG("UFFDIO_MOVE of a pinned %s did not return within %d ms",
+		char how[256];
+		pid_t pid = self->child.pid;
+
+		describe_child(pid, how, sizeof(how));
+		TH_LOG("UFFDIO_MOVE of a pinned %s did not return within %d ms (%s)",
 		       shape == SMALL_FOLIO ? "small folio" : "THP",
-		       MOVE_DEADLINE_MS);
-		ASSERT_EQ(0, um_child_reap(&self->child, true, 5000, NULL))
-			TH_LOG("the child did not die after SIGKILL");
+		       MOVE_DEADLINE_MS, how);
+		ret = um_child_reap(&self->child, true, KILL_DEADLINE_MS, NULL);
+		if (ret) {
+			describe_child(pid, how, sizeof(how));
+			TH_LOG("the child is still there %d ms after SIGKILL (%s)",
+			       KILL_DEADLINE_MS, how);
+		}
 	}
 	ASSERT_EQ(ST_MOVED, r.stage);
 	TH_LOG("UFFDIO_MOVE: %s, .move %lld", strerror(r.err),
