@@ -83,6 +83,7 @@ install: all
 	cp selftests/categories selftests/expectations $(INSTALL_PATH)/selftests/
 	cp lib/runner.sh $(INSTALL_PATH)/lib/
 	cp -r $(OUT)/tests $(OUT)/bin $(INSTALL_PATH)/
+	if [ -d $(OUT)/kmod ]; then cp -r $(OUT)/kmod $(INSTALL_PATH)/; fi
 
 gen_tar: install
 	tar -C $(INSTALL_PATH) -czf $(OUT)/mm-conformance.tar.gz .

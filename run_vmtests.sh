@@ -144,11 +144,40 @@ run_case() {
 	report "$id" "$status"
 }
 
+# The test module (fixtures/kmod), when one built for this very kernel is
+# beside the tests and not loaded yet (the guest's init loads it itself).
+# Loaded before any test, so its out-of-tree taint is in every baseline;
+# unloaded again at the end.
+LOADED_KMOD=""
+load_kmod() {
+	local ko name
+	for ko in "$DIR"/kmod/*.ko; do
+		[ -f "$ko" ] || continue
+		name=$(basename "$ko" .ko)
+		[ -d "/sys/module/$name" ] && continue
+		if [ "$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)" != "$KVERSION" ]; then
+			echo "# $ko is not built for $KVERSION: not loaded"
+			continue
+		fi
+		if insmod "$ko" 2>&1 | sed 's/^/# insmod: /'; then
+			[ -d "/sys/module/$name" ] && LOADED_KMOD="$LOADED_KMOD $name"
+		fi
+	done
+}
+
+unload_kmod() {
+	local name
+	for name in $LOADED_KMOD; do
+		rmmod "$name" 2>&1 | sed 's/^/# rmmod: /' || true
+	done
+}
+
 main() {
 	local cat prog flags bin case id skipping=0
 	[ -n "$AFTER" ] && skipping=1
 	[ "$LIST" -eq 1 ] || echo "TAP version 13"
 	[ "$LIST" -eq 1 ] || echo "# kernel $KVERSION, per-test timeout ${TIMEOUT}s"
+	[ "$LIST" -eq 1 ] || load_kmod
 	selected_programs >"${TMPDIR:-/tmp}/mmconf.programs.$$"
 	while read -r cat prog flags; do
 		bin=$DIR/tests/$prog
@@ -175,6 +204,7 @@ main() {
 	done <"${TMPDIR:-/tmp}/mmconf.programs.$$"
 	rm -f "${TMPDIR:-/tmp}/mmconf.programs.$$"
 	[ "$LIST" -eq 1 ] && return 0
+	unload_kmod
 	echo "1..$N"
 	echo "# DONE"
 }
