@@ -442,6 +442,10 @@ int vfio_bar_open(struct vfio_bar *bar, uint64_t min_size, char *why,
 	struct vfio_cand cands[VFIO_MAX_CANDS];
 	int i, n, ret = VFIO_BAR_SKIP;
 
+	/* Whatever happens, vfio_bar_close() on it is safe afterwards. */
+	memset(bar, 0, sizeof(*bar));
+	bar->container_fd = bar->group_fd = bar->device_fd = -1;
+	bar->owner = getpid();
 	n = vfio_find_cands(cands, VFIO_MAX_CANDS, min_size);
 	snprintf(why, whylen, "no ivshmem device (%04x:%04x) with a BAR%d of "
 		 "at least %llu MiB", IVSHMEM_VENDOR, IVSHMEM_DEVICE,

@@ -48,8 +48,10 @@ struct vfio_bar {
  * Bind the ivshmem device with the smallest BAR2 of at least MIN_SIZE
  * bytes to vfio-pci and open it.  0 on success; VFIO_BAR_SKIP when the
  * environment lacks something (WHY says what: a SKIP); -errno when a
- * step that should work failed (WHY says which: a FAIL).  Devices whose
- * group is already open (EBUSY) are passed over, so a test may open two.
+ * step that should work failed (WHY says which: a FAIL); on failure
+ * nothing is left bound or open, and vfio_bar_close() is a no-op.  Devices
+ * whose group is already open (EBUSY) are passed over, so a test may open
+ * two.
  */
 int vfio_bar_open(struct vfio_bar *bar, uint64_t min_size, char *why,
 		  size_t whylen);
