@@ -3,11 +3,12 @@ SHELL := /bin/bash
 
 KVER ?= 6.12
 T ?=
+TESTS ?=
 TIMEOUT ?= 120
 ACCEL ?= auto
 OUT ?= $(CURDIR)/out
 INSTALL_PATH ?= $(OUT)/install
-export KVER KSRC O T TIMEOUT ACCEL
+export KVER KSRC O T TESTS TIMEOUT ACCEL
 
 # Set by the scripts in fixtures/vm (kernel.sh headers|build); set them by
 # hand to build the tests against another tree's uapi headers and harness.
@@ -61,7 +62,8 @@ $(OUT)/bin/kmsg_tail: lib/kmsg_tail.c
 
 # Run the suite on the kernel this machine is running.
 run_tests: all
-	./run_vmtests.sh -d $(OUT) $(if $(T),-t "$(T)") --timeout $(TIMEOUT)
+	./run_vmtests.sh -d $(OUT) $(if $(T),-t "$(T)") $(if $(TESTS),-n "$(TESTS)") \
+		--timeout $(TIMEOUT)
 
 # Build the kernel, the tests and an initramfs, boot QEMU, run, report.
 # make exits 2 for any failing recipe: bisect with fixtures/vm/vm_run.sh.

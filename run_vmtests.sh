@@ -14,9 +14,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 usage() {
 	cat <<USAGE
-usage: run_vmtests.sh [-t CATEGORIES] [-l] [-h] [-d DIR] [--timeout SECONDS]
-                      [--force] [--after TEST_ID]
+usage: run_vmtests.sh [-t CATEGORIES] [-n GLOBS] [-l] [-h] [-d DIR]
+                      [--timeout SECONDS] [--force] [--after TEST_ID]
   -t CATS        run only these categories (comma or space separated)
+  -n GLOBS       run only tests whose id matches one of these shell globs
+                 (comma separated), e.g. -n '*vfio_pud.shrink'
   -l             list the selected tests (category and test id) and exit
   -d DIR         where tests/ and bin/ are (default: beside this script)
   --timeout S    per-test timeout in seconds (default 120)
@@ -28,6 +30,7 @@ USAGE
 }
 
 CATS=""
+GLOBS=""
 LIST=0
 DIR=$HERE
 TIMEOUT=120
@@ -36,6 +39,7 @@ AFTER=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-t) CATS=$(echo "$2" | tr ',' ' '); shift ;;
+	-n) GLOBS=$(echo "$2" | tr ',' ' '); shift ;;
 	-l) LIST=1 ;;
 	-d) DIR=$2; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
@@ -71,6 +75,18 @@ selected_programs() {
 		fi
 		echo "$cat $prog ${flags:-}"
 	done
+}
+
+id_selected() {
+	local glob
+	[ -n "$GLOBS" ] || return 0
+	set -f	# the globs match test ids, not file names
+	for glob in $GLOBS; do
+		# shellcheck disable=SC2254
+		case "$1" in $glob) set +f; return 0 ;; esac
+	done
+	set +f
+	return 1
 }
 
 N=0
@@ -192,6 +208,7 @@ main() {
 				[ "$id" = "$AFTER" ] && skipping=0
 				continue
 			fi
+			id_selected "$id" || continue
 			if [ "$LIST" -eq 1 ]; then
 				echo "$cat $id"
 			elif [ "$IN_VM" -eq 0 ] && [ "$FORCE" -eq 0 ] &&
