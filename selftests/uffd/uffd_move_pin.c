@@ -85,7 +85,7 @@ static const char *child_map(struct pin_case *c)
 /* Pin the whole source; 0, or the child's exit code after reporting. */
 static int child_pin(struct pin_case *c, int out)
 {
-	char why[256];
+	char why[256] = "";
 	int ret;
 
 	if (c->kind == PIN_GUP) {
