@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ivshmem BAR2 through /dev/mem; see devmem.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "devmem.h"
+#include "vfio.h"
+
+#define DM_PCI		"/sys/bus/pci/devices"
+#define DM_PAGE		4096ULL
+#define DM_CMD_MEMORY	0x2	/* PCI_COMMAND_MEMORY */
+
+struct dm_cand {
+	char bdf[32];
+	uint64_t phys;
+	uint64_t size;
+	char driver[64];	/* "" when unclaimed */
+};
+
+/* Copy with truncation (sysfs names here are short). */
+static void dm_strcpy(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static unsigned long dm_hex_attr(const char *bdf, const char *attr)
+{
+	char path[PATH_MAX], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), DM_PCI "/%s/%s", bdf, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return strtoul(buf, NULL, 16);
+}
+
+/* BAR2 from the device's "resource" file (one BAR a line). */
+static int dm_bar2(const char *bdf, uint64_t *phys, uint64_t *size)
+{
+	unsigned long long start, end, flags;
+	char path[PATH_MAX];
+	int i, ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), DM_PCI "/%s/resource", bdf);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	for (i = 0; i <= IVSHMEM_BAR; i++) {
+		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
+			break;
+		if (i == IVSHMEM_BAR && end > start) {
+			*phys = start;
+			*size = end - start + 1;
+			ret = 0;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+static void dm_driver(const char *bdf, char *buf, size_t len)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), DM_PCI "/%s/driver", bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	dm_strcpy(buf, len, base ? base + 1 : target);
+}
+
+/*
+ * The smallest fitting BAR2, unclaimed if any is; *CLAIMED counts the
+ * fitting ones a driver holds.  0 when there is no fitting one at all.
+ */
+static int dm_find(struct dm_cand *best, uint64_t min_size, int *claimed)
+{
+	struct dm_cand c;
+	struct dirent *d;
+	int found = 0;
+	DIR *dir;
+
+	*claimed = 0;
+	dir = opendir(DM_PCI);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.' ||
+		    dm_hex_attr(d->d_name, "vendor") != IVSHMEM_VENDOR ||
+		    dm_hex_attr(d->d_name, "device") != IVSHMEM_DEVICE ||
+		    dm_bar2(d->d_name, &c.phys, &c.size) || c.size < min_size)
+			continue;
+		dm_strcpy(c.bdf, sizeof(c.bdf), d->d_name);
+		dm_driver(c.bdf, c.driver, sizeof(c.driver));
+		if (c.driver[0])
+			(*claimed)++;
+		/* Unclaimed beats claimed; then smaller beats larger. */
+		if (!found || (!c.driver[0] && best->driver[0]) ||
+		    (!c.driver[0] == !best->driver[0] && c.size < best->size))
+			*best = c;
+		found = 1;
+	}
+	closedir(dir);
+	return found;
+}
+
+/* Memory decoding off: the BAR reads as all ones, writes vanish. */
+static int dm_decoding(const char *bdf, char *why, size_t whylen)
+{
+	char path[PATH_MAX];
+	unsigned char cmd[2];
+	int fd;
+
+	snprintf(path, sizeof(path), DM_PCI "/%s/config", bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || pread(fd, cmd, 2, 4) != 2) {
+		snprintf(why, whylen, "reading the command register of %s: %s",
+			 bdf, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	close(fd);
+	if (cmd[0] & DM_CMD_MEMORY)
+		return 0;
+	snprintf(why, whylen, "memory decoding of %s is off (command "
+		 "register 0x%02x%02x): its BAR would read as all ones",
+		 bdf, cmd[1], cmd[0]);
+	return -ENXIO;
+}
+
+int devmem_bar_open(struct devmem_bar *db, uint64_t min_size, char *why,
+		    size_t whylen)
+{
+	struct dm_cand c;
+	int claimed, err;
+
+	memset(db, 0, sizeof(*db));
+	db->fd = -1;
+	if (!dm_find(&c, min_size, &claimed)) {
+		snprintf(why, whylen, "no ivshmem device (%04x:%04x) with a "
+			 "BAR%d of at least %llu MiB", IVSHMEM_VENDOR,
+			 IVSHMEM_DEVICE, IVSHMEM_BAR,
+			 (unsigned long long)(min_size >> 20));
+		return DEVMEM_SKIP;
+	}
+	if (c.driver[0]) {
+		snprintf(why, whylen, "every ivshmem BAR%d of at least %llu "
+			 "MiB is claimed by a driver (%s by %s): /dev/mem maps "
+			 "unclaimed ones only", IVSHMEM_BAR,
+			 (unsigned long long)(min_size >> 20), c.bdf, c.driver);
+		return DEVMEM_SKIP;
+	}
+	db->fd = open(DEVMEM_PATH, O_RDWR | O_CLOEXEC);
+	if (db->fd < 0) {
+		err = errno;
+		snprintf(why, whylen, "open " DEVMEM_PATH ": %s%s", strerror(err),
+			 err == ENOENT ? " (CONFIG_DEVMEM off?)" : "");
+		return err == ENOENT || err == EACCES || err == EPERM ?
+		       DEVMEM_SKIP : -err;
+	}
+	err = dm_decoding(c.bdf, why, whylen);
+	if (err) {
+		devmem_bar_close(db);
+		return err;
+	}
+	dm_strcpy(db->bdf, sizeof(db->bdf), c.bdf);
+	db->phys = c.phys;
+	db->size = c.size;
+	return 0;
+}
+
+void devmem_bar_close(struct devmem_bar *db)
+{
+	if (db->fd >= 0)
+		close(db->fd);
+	db->fd = -1;
+}
+
+void *devmem_bar_map(const struct devmem_bar *db, uint64_t off, size_t len,
+		     int prot, int flags, size_t align, size_t skew)
+{
+	size_t span, head, tail;
+	char *res, *at;
+	void *p;
+	int err;
+
+	if (align < DM_PAGE)
+		align = DM_PAGE;
+	/* Reserve room to slide to the wanted alignment, then map over it. */
+	span = len + align + skew;
+	res = mmap(NULL, span, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	at = (char *)(((uintptr_t)res + align - 1) & ~(uintptr_t)(align - 1));
+	at += skew;
+	p = mmap(at, len, prot, flags | MAP_FIXED, db->fd, db->phys + off);
+	if (p == MAP_FAILED) {
+		err = errno;
+		munmap(res, span);
+		errno = err;
+		return MAP_FAILED;
+	}
+	head = at - res;
+	tail = span - head - len;
+	if (head)
+		munmap(res, head);
+	if (tail)
+		munmap(at + len, tail);
+	return p;
+}
+
+static int dm_copy(const struct devmem_bar *db, uint64_t off, void *buf,
+		   size_t len, bool write)
+{
+	uint64_t first = off & ~(DM_PAGE - 1);
+	size_t span = (off + len - first + DM_PAGE - 1) & ~(DM_PAGE - 1);
+	volatile char *map;
+	size_t i;
+
+	if (off > db->size || len > db->size - off)
+		return -EINVAL;
+	map = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_SHARED, db->fd,
+		   db->phys + first);
+	if (map == MAP_FAILED)
+		return -errno;
+	map += off - first;
+	/* Bytewise through volatile: no vector loads or stores on the BAR. */
+	for (i = 0; i < len; i++) {
+		if (write)
+			map[i] = ((const char *)buf)[i];
+		else
+			((char *)buf)[i] = map[i];
+	}
+	munmap((void *)(map - (off - first)), span);
+	return 0;
+}
+
+int devmem_bar_read(const struct devmem_bar *db, uint64_t off, void *buf,
+		    size_t len)
+{
+	return dm_copy(db, off, buf, len, false);
+}
+
+int devmem_bar_write(const struct devmem_bar *db, uint64_t off,
+		     const void *buf, size_t len)
+{
+	return dm_copy(db, off, (void *)buf, len, true);
+}
+
+/* "PAT: [mem 0x...-0x...] write-back" (end exclusive); 6.1 to 7.2. */
+int devmem_pat_lookup(uint64_t start, uint64_t end, char *type, size_t len,
+		      uint64_t *estart, uint64_t *eend)
+{
+	unsigned long long s, e;
+	char line[256], t[64];
+	int found = 0;
+	FILE *f;
+
+	f = fopen(DEVMEM_PAT_LIST, "re");
+	if (!f)
+		return -errno;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %63s", &s, &e, t) != 3)
+			continue;
+		if (s >= end || e <= start)
+			continue;
+		found = 1;
+		if (type)
+			dm_strcpy(type, len, t);
+		if (estart)
+			*estart = s;
+		if (eend)
+			*eend = e;
+	}
+	fclose(f);
+	return found;
+}

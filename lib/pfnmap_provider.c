@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: GPL-2.0
+/* pfnmap providers, their oracle and second data path; see pfnmap_provider.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kconfig.h"
+#include "pfnmap_provider.h"
+
+#define PP_PAGE		4096ULL
+#define PP_PAGE_WORDS	(PP_PAGE / 8)
+
+static const char *const pp_claims[MMCONF_NR_LEVELS] = {
+	[MMCONF_LEVEL_PMD] = "CONFIG_ARCH_SUPPORTS_PMD_PFNMAP",
+	[MMCONF_LEVEL_PUD] = "CONFIG_ARCH_SUPPORTS_PUD_PFNMAP",
+};
+
+const char *pfnmap_provider_name(enum pfnmap_provider provider)
+{
+	static const char *const names[PFNMAP_NR_PROVIDERS] = {
+		[PFNMAP_KMOD] = "mmconf_pfnmap module",
+		[PFNMAP_PREPARE] = "mmconf_pfnmap mmap_prepare node",
+		[PFNMAP_VFIO] = "vfio-pci BAR",
+		[PFNMAP_DEVMEM] = "/dev/mem BAR",
+	};
+
+	return provider < PFNMAP_NR_PROVIDERS ? names[provider] : "?";
+}
+
+uint64_t pfnmap_level_size(unsigned int level)
+{
+	return pfnmap_kmod_level_size(level);
+}
+
+const char *pfnmap_level_name(unsigned int level)
+{
+	return pfnmap_kmod_level_name(level);
+}
+
+int pfnmap_claims_huge(unsigned int level, char *why, size_t whylen)
+{
+	const char *sym = level < MMCONF_NR_LEVELS ? pp_claims[level] : NULL;
+	int ret;
+
+	if (!sym)
+		return 1;
+	ret = kconfig_value(sym, NULL, 0);
+	if (ret < 0)
+		snprintf(why, whylen, "cannot read /proc/config.gz (%s): unknown "
+			 "whether the kernel claims %s", strerror(-ret), sym);
+	else if (!ret)
+		snprintf(why, whylen, "%s not set: the kernel does not claim "
+			 "%s-level pfnmaps", sym, pfnmap_level_name(level));
+	return ret;
+}
+
+/*
+ * The module's walk when it is loaded (it serves queries even without a
+ * region), else ptdump.  PFNMAP_SKIP when neither exists.
+ */
+static int pp_open_oracle(struct pfnmap *pm, char *why, size_t whylen)
+{
+	struct mmconf_info info;
+	char pwhy[256];
+	struct ptdump pd;
+	int ret;
+
+	pm->qfd = open(MMCONF_PFNMAP_DEV, O_RDWR | O_CLOEXEC);
+	if (pm->qfd >= 0) {
+		if (!ioctl(pm->qfd, MMCONF_IOC_INFO, &info) &&
+		    info.abi == MMCONF_PFNMAP_ABI)
+			return 0;
+		close(pm->qfd);
+		pm->qfd = -1;
+	}
+	ret = ptdump_read(&pd, pwhy, sizeof(pwhy));
+	if (!ret) {
+		ptdump_free(&pd);
+		return 0;
+	}
+	snprintf(why, whylen, "no page-table oracle: module %s not loaded "
+		 "(or another ABI) and %s", MMCONF_PFNMAP_MODULE, pwhy);
+	return ret == -EINVAL ? ret : PFNMAP_SKIP;
+}
+
+static int pp_open_kmod(struct pfnmap *pm, const char *dev, char *why,
+			size_t whylen)
+{
+	static const unsigned int feat[MMCONF_NR_LEVELS] = {
+		[MMCONF_LEVEL_PMD] = MMCONF_FEAT_HUGE_PMD,
+		[MMCONF_LEVEL_PUD] = MMCONF_FEAT_HUGE_PUD,
+	};
+	const struct pfnmap_req *r = &pm->req;
+	int ret;
+
+	ret = pfnmap_kmod_open(&pm->km, dev, why, whylen);
+	if (ret)
+		return ret == PFNMAP_KMOD_SKIP ? PFNMAP_SKIP : ret;
+	pm->km_open = true;
+	if ((pm->km.info.features & feat[r->level]) != feat[r->level]) {
+		snprintf(why, whylen, "the kernel claims %s pfnmaps, but this "
+			 "build of %s cannot insert them (features 0x%x): built "
+			 "for another kernel?", pfnmap_level_name(r->level),
+			 MMCONF_PFNMAP_MODULE, pm->km.info.features);
+		return -EOPNOTSUPP;
+	}
+	if (!pfnmap_kmod_region_fits(&pm->km, r->off, r->len,
+				     pfnmap_level_size(r->level), why, whylen))
+		return PFNMAP_SKIP;
+	pm->phys = pm->km.info.region_pfn * PP_PAGE + r->off;
+	pm->path = "the module's read/write ioctls (kernel direct map)";
+	ret = pfnmap_kmod_set_max_level(&pm->km, r->level);
+	if (ret)
+		snprintf(why, whylen, "MMCONF_IOC_SET_MAX_LEVEL %s: %s",
+			 pfnmap_level_name(r->level), strerror(-ret));
+	return ret;
+}
+
+static int pp_open_vfio(struct pfnmap *pm, char *why, size_t whylen)
+{
+	int ret;
+
+	ret = vfio_bar_open(&pm->bar, pm->req.off + pm->req.len, why, whylen);
+	if (ret)
+		return ret == VFIO_BAR_SKIP ? PFNMAP_SKIP : ret;
+	pm->bar_open = true;
+	pm->phys = pm->bar.phys + pm->req.off;
+	pm->path = "vfio pread/pwrite (the kernel's ioremap of the BAR)";
+	return 0;
+}
+
+static int pp_open_devmem(struct pfnmap *pm, char *why, size_t whylen)
+{
+	int ret;
+
+	ret = devmem_bar_open(&pm->dm, pm->req.off + pm->req.len, why, whylen);
+	if (ret)
+		return ret == DEVMEM_SKIP ? PFNMAP_SKIP : ret;
+	pm->dm_open = true;
+	pm->phys = pm->dm.phys + pm->req.off;
+	pm->path = "a second, transient /dev/mem mapping";
+	return 0;
+}
+
+/* Requests no provider can serve are the caller's mistake: -EINVAL. */
+static int pp_check_req(const struct pfnmap_req *r, char *why, size_t whylen)
+{
+	bool remapped = r->provider == PFNMAP_PREPARE ||
+			r->provider == PFNMAP_DEVMEM ||
+			(r->provider == PFNMAP_KMOD && !r->shared);
+
+	if (r->provider >= PFNMAP_NR_PROVIDERS || !r->level ||
+	    r->level >= MMCONF_NR_LEVELS || !r->len || r->len % PP_PAGE ||
+	    r->off % PP_PAGE || r->skew % PP_PAGE) {
+		snprintf(why, whylen, "bad pfnmap request");
+		return -EINVAL;
+	}
+	if (remapped && r->level != MMCONF_LEVEL_PTE) {
+		snprintf(why, whylen, "%s %s is remapped at mmap time: PTEs only",
+			 pfnmap_provider_name(r->provider),
+			 r->shared ? "MAP_SHARED" : "MAP_PRIVATE");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Reserve room to slide to the wanted alignment, then map over it. */
+static void *pp_mmap_at(int fd, uint64_t foff, size_t len, int prot,
+			int flags, size_t align, size_t skew)
+{
+	size_t span = len + align + skew, head, tail;
+	char *res, *at;
+	void *p;
+	int err;
+
+	res = mmap(NULL, span, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	at = (char *)(((uintptr_t)res + align - 1) & ~(uintptr_t)(align - 1));
+	at += skew;
+	p = mmap(at, len, prot, flags | MAP_FIXED, fd, foff);
+	if (p == MAP_FAILED) {
+		err = errno;
+		munmap(res, span);
+		errno = err;
+		return MAP_FAILED;
+	}
+	head = at - res;
+	tail = span - head - len;
+	if (head)
+		munmap(res, head);
+	if (tail)
+		munmap(at + len, tail);
+	return p;
+}
+
+/*
+ * Address congruent to the physical one modulo the level's entry size;
+ * vfio maps as large as it can, so one entry size off modulo the next.
+ */
+static int pp_map(struct pfnmap *pm, char *why, size_t whylen)
+{
+	const struct pfnmap_req *r = &pm->req;
+	uint64_t size = pfnmap_level_size(r->level), align = size, extra = 0;
+	int flags = r->shared ? MAP_SHARED : MAP_PRIVATE, fd;
+	uint64_t foff;
+
+	if (r->provider == PFNMAP_VFIO && r->level == MMCONF_LEVEL_PMD) {
+		align = pfnmap_level_size(MMCONF_LEVEL_PUD);
+		extra = size;
+	}
+	switch (r->provider) {
+	case PFNMAP_VFIO:
+		fd = pm->bar.device_fd;
+		foff = pm->bar.region_offset + r->off;
+		break;
+	case PFNMAP_DEVMEM:
+		fd = pm->dm.fd;
+		foff = pm->dm.phys + r->off;
+		break;
+	default:
+		fd = pm->km.fd;
+		foff = r->off;
+		break;
+	}
+	pm->addr = pp_mmap_at(fd, foff, r->len, r->prot, flags, align,
+			      (pm->phys + extra + r->skew) % align);
+	if (pm->addr == MAP_FAILED) {
+		snprintf(why, whylen, "mmap(%s, %llu MiB at +%#llx, %s): %s",
+			 pfnmap_provider_name(r->provider),
+			 (unsigned long long)r->len >> 20,
+			 (unsigned long long)r->off,
+			 r->shared ? "MAP_SHARED" : "MAP_PRIVATE", strerror(errno));
+		return -errno;
+	}
+	/* vfio's huge_fault maps as large as it can; THP off means PTEs. */
+	if (r->provider == PFNMAP_VFIO && r->level == MMCONF_LEVEL_PTE &&
+	    madvise(pm->addr, r->len, MADV_NOHUGEPAGE)) {
+		snprintf(why, whylen, "MADV_NOHUGEPAGE on a vfio BAR mapping: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int pp_open(struct pfnmap *pm, char *why, size_t whylen)
+{
+	const struct pfnmap_req *r = &pm->req;
+	unsigned int l;
+	int ret;
+
+	ret = pp_check_req(r, why, whylen);
+	if (ret)
+		return ret;
+	for (l = r->level; l > MMCONF_LEVEL_PTE; l--)
+		if (pfnmap_claims_huge(l, why, whylen) != 1)
+			return PFNMAP_SKIP;
+	switch (r->provider) {
+	case PFNMAP_KMOD:
+		ret = pp_open_kmod(pm, MMCONF_PFNMAP_DEV, why, whylen);
+		break;
+	case PFNMAP_PREPARE:
+		ret = pp_open_kmod(pm, MMCONF_PFNMAP_PREPARE_DEV, why, whylen);
+		break;
+	case PFNMAP_VFIO:
+		ret = pp_open_vfio(pm, why, whylen);
+		break;
+	default:
+		ret = pp_open_devmem(pm, why, whylen);
+		break;
+	}
+	return ret ? ret : pp_open_oracle(pm, why, whylen);
+}
+
+int pfnmap_get(struct pfnmap *pm, const struct pfnmap_req *req, char *why,
+	       size_t whylen)
+{
+	int ret;
+
+	memset(pm, 0, sizeof(*pm));
+	pm->req = *req;
+	pm->addr = MAP_FAILED;
+	pm->qfd = pm->km.fd = pm->dm.fd = -1;
+	pm->bar.container_fd = pm->bar.group_fd = pm->bar.device_fd = -1;
+	pm->owner = getpid();
+	pm->cap = req->provider == PFNMAP_KMOD && req->shared ? req->level :
+		  req->provider == PFNMAP_VFIO ? req->level : MMCONF_LEVEL_PTE;
+	ret = pp_open(pm, why, whylen);
+	if (!ret)
+		ret = pp_map(pm, why, whylen);
+	return ret;
+}
+
+void pfnmap_put(struct pfnmap *pm)
+{
+	bool owner = pm->owner == getpid();
+
+	/* vfio-pci's unbind waits for every mapping of the device to go. */
+	if (pm->addr != MAP_FAILED && owner)
+		munmap(pm->addr, pm->req.len);
+	pm->addr = MAP_FAILED;
+	if (pm->km_open)
+		pfnmap_kmod_close(&pm->km);
+	if (pm->bar_open)
+		vfio_bar_close(&pm->bar);
+	if (pm->dm_open)
+		devmem_bar_close(&pm->dm);
+	if (pm->qfd >= 0)
+		close(pm->qfd);
+	pm->qfd = -1;
+	pm->km_open = pm->bar_open = pm->dm_open = false;
+}
+
+unsigned int pfnmap_fit_level(const struct pfnmap *pm, uintptr_t vma_start,
+			      uintptr_t vma_end, const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, block;
+	unsigned int l;
+	uint64_t size;
+
+	for (l = pm->cap; l > MMCONF_LEVEL_PTE; l--) {
+		size = pfnmap_level_size(l);
+		block = a & ~(uintptr_t)(size - 1);
+		if (block < vma_start || block + size > vma_end)
+			continue;
+		if ((pm->phys + (block - (uintptr_t)pm->addr)) % size)
+			continue;
+		return l;
+	}
+	return MMCONF_LEVEL_PTE;
+}
+
+uint64_t pfnmap_pfn(const struct pfnmap *pm, const void *addr)
+{
+	return (pm->phys + ((uintptr_t)addr - (uintptr_t)pm->addr)) / PP_PAGE;
+}
+
+static int pp_query_kmod(struct pfnmap *pm, const void *addr,
+			 struct pfnmap_entry *e)
+{
+	struct mmconf_pt_query q = { .addr = (uintptr_t)addr };
+
+	if (ioctl(pm->qfd, MMCONF_IOC_PT_QUERY, &q))
+		return -errno;
+	e->flags = q.flags;
+	e->level = q.flags & MMCONF_PT_PRESENT ? q.level : MMCONF_LEVEL_NONE;
+	e->known = MMCONF_PT_PRESENT | MMCONF_PT_WRITE | MMCONF_PT_DIRTY |
+		   MMCONF_PT_YOUNG | MMCONF_PT_SPECIAL;
+	e->pfn_known = q.flags & MMCONF_PT_PRESENT;
+	e->pfn = q.pfn;
+	return 0;
+}
+
+static void pp_query_ptdump(const struct ptdump *pd, const void *addr,
+			    struct pfnmap_entry *e)
+{
+	const struct ptdump_range *r = ptdump_find(pd, (uintptr_t)addr);
+
+	e->known = MMCONF_PT_PRESENT | MMCONF_PT_WRITE;
+	if (!r || !(r->flags & PTDUMP_PRESENT))
+		return;
+	e->flags = MMCONF_PT_PRESENT |
+		   (r->flags & PTDUMP_RW ? MMCONF_PT_WRITE : 0);
+	if (r->level == PTDUMP_PUD)
+		e->level = MMCONF_LEVEL_PUD;
+	else if (r->level == PTDUMP_PMD)
+		e->level = MMCONF_LEVEL_PMD;
+	else if (r->level == PTDUMP_PTE)
+		e->level = MMCONF_LEVEL_PTE;
+}
+
+int pfnmap_query(struct pfnmap *pm, const void *const *addrs, int n,
+		 struct pfnmap_entry *out)
+{
+	struct ptdump pd = { 0 };
+	char why[256];
+	int i, ret = 0;
+
+	memset(out, 0, n * sizeof(*out));
+	if (pm->qfd < 0) {
+		ret = ptdump_read(&pd, why, sizeof(why));
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		if (pm->qfd >= 0)
+			ret = pp_query_kmod(pm, addrs[i], &out[i]);
+		else
+			pp_query_ptdump(&pd, addrs[i], &out[i]);
+	}
+	ptdump_free(&pd);
+	return ret;
+}
+
+int pfnmap_level(struct pfnmap *pm, const void *addr)
+{
+	struct pfnmap_entry e;
+	int ret;
+
+	ret = pfnmap_query(pm, &addr, 1, &e);
+	return ret ? ret : (int)e.level;
+}
+
+static const char *pp_bit(const struct pfnmap_entry *e, unsigned int bit,
+			  const char *name)
+{
+	if (!(e->known & bit))
+		return "";
+	return e->flags & bit ? name : "";
+}
+
+void pfnmap_describe(const struct pfnmap_entry *e, char *buf, size_t len)
+{
+	char pfn[32] = "pfn ?";
+
+	if (e->pfn_known)
+		snprintf(pfn, sizeof(pfn), "pfn %#llx",
+			 (unsigned long long)e->pfn);
+	snprintf(buf, len, "%s%s%s%s%s%s %s%s",
+		 pfnmap_level_name(e->level),
+		 e->flags & MMCONF_PT_PRESENT ? " present" : " not-present",
+		 pp_bit(e, MMCONF_PT_WRITE, " write"),
+		 pp_bit(e, MMCONF_PT_DIRTY, " dirty"),
+		 pp_bit(e, MMCONF_PT_YOUNG, " young"),
+		 pp_bit(e, MMCONF_PT_SPECIAL, " special"), pfn,
+		 e->known & MMCONF_PT_SPECIAL ? "" :
+		 " (ptdump: dirty/young/special/pfn unknown)");
+}
+
+static int pp_rw(struct pfnmap *pm, uint64_t off, void *buf, size_t len,
+		 bool write)
+{
+	uint64_t at = pm->req.off + off;
+	ssize_t n;
+
+	switch (pm->req.provider) {
+	case PFNMAP_VFIO:
+		n = write ? vfio_bar_pwrite(&pm->bar, buf, len, at) :
+			    vfio_bar_pread(&pm->bar, buf, len, at);
+		if (n < 0)
+			return -errno;
+		return (size_t)n == len ? 0 : -EIO;
+	case PFNMAP_DEVMEM:
+		return write ? devmem_bar_write(&pm->dm, at, buf, len) :
+			       devmem_bar_read(&pm->dm, at, buf, len);
+	default:
+		return write ? pfnmap_kmod_write(&pm->km, at, buf, len) :
+			       pfnmap_kmod_read(&pm->km, at, buf, len);
+	}
+}
+
+int pfnmap_read(struct pfnmap *pm, uint64_t off, void *buf, size_t len)
+{
+	return pp_rw(pm, off, buf, len, false);
+}
+
+int pfnmap_write(struct pfnmap *pm, uint64_t off, const void *buf,
+		 size_t len)
+{
+	return pp_rw(pm, off, (void *)buf, len, true);
+}
+
+void pfnmap_fill_map(struct pfnmap *pm, uint64_t seed, const uint64_t *pages,
+		     int n)
+{
+	pfnmap_kmod_fill_map(pm->addr, seed, pm->req.off / PP_PAGE, pages, n);
+}
+
+int64_t pfnmap_check_map(const struct pfnmap *pm, uint64_t seed,
+			 const uint64_t *pages, int n)
+{
+	return pfnmap_kmod_check_map(pm->addr, seed, pm->req.off / PP_PAGE,
+				     pages, n);
+}
+
+static uint64_t pp_page(const uint64_t *pages, int i)
+{
+	return pages ? pages[i] : (uint64_t)i;
+}
+
+int pfnmap_fill_path(struct pfnmap *pm, uint64_t seed, const uint64_t *pages,
+		     int n)
+{
+	uint64_t buf[PP_PAGE_WORDS], page, rpage;
+	int i, w, ret;
+
+	for (i = 0; i < n; i++) {
+		page = pp_page(pages, i);
+		rpage = pm->req.off / PP_PAGE + page;
+		memset(buf, 0, sizeof(buf));
+		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++)
+			buf[pfnmap_kmod_words[w]] = pfnmap_kmod_value(seed,
+					rpage, pfnmap_kmod_words[w]);
+		ret = pfnmap_write(pm, page * PP_PAGE, buf, sizeof(buf));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int64_t pfnmap_check_path(struct pfnmap *pm, uint64_t seed,
+			  const uint64_t *pages, int n)
+{
+	uint64_t buf[PP_PAGE_WORDS], page, rpage;
+	int i, w;
+
+	for (i = 0; i < n; i++) {
+		page = pp_page(pages, i);
+		rpage = pm->req.off / PP_PAGE + page;
+		if (pfnmap_read(pm, page * PP_PAGE, buf, sizeof(buf)))
+			return page;
+		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++)
+			if (buf[pfnmap_kmod_words[w]] != pfnmap_kmod_value(seed,
+					rpage, pfnmap_kmod_words[w]))
+				return page;
+	}
+	return -1;
+}
+
+int pfnmap_samples(const struct pfnmap *pm, uint64_t *out)
+{
+	return pfnmap_kmod_samples(pm->req.len / PP_PAGE, out);
+}
+
+static __thread sigjmp_buf *pp_fault_jmp;
+
+static void pp_fault_handler(int sig)
+{
+	(void)sig;
+	siglongjmp(*pp_fault_jmp, 1);
+}
+
+static bool pp_faults(volatile char *p, bool write)
+{
+	struct sigaction sa = { .sa_handler = pp_fault_handler };
+	struct sigaction old_segv, old_bus;
+	volatile bool faulted = false;
+	sigjmp_buf jb;
+	char c;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	pp_fault_jmp = &jb;
+	if (!sigsetjmp(jb, 1)) {
+		c = *p;
+		if (write)
+			*p = c;
+	} else {
+		faulted = true;
+	}
+	pp_fault_jmp = NULL;
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return faulted;
+}
+
+bool pfnmap_write_faults(volatile char *p)
+{
+	return pp_faults(p, true);
+}
+
+bool pfnmap_read_faults(const volatile char *p)
+{
+	return pp_faults((volatile char *)p, false);
+}
+
+uint64_t pfnmap_seed(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec << 30) ^ ts.tv_nsec ^
+	       ((uint64_t)getpid() << 48);
+}
+
+/* Offset of the end of the entry holding mapping offset OFF. */
+static uint64_t pp_entry_end(struct pfnmap *pm, uint64_t off, uint64_t end,
+			     uintptr_t vs, uintptr_t ve)
+{
+	char *p = pm->addr + off;
+	uint64_t size = pfnmap_level_size(pfnmap_fit_level(pm, vs, ve, p));
+	uint64_t next = (((uintptr_t)p & ~(uintptr_t)(size - 1)) + size) -
+			(uintptr_t)pm->addr;
+
+	return next < end ? next : end;
+}
+
+/* Addresses worth checking in [off, end): each entry's ends, samples. */
+static int pp_check_addrs(struct pfnmap *pm, uint64_t off, uint64_t end,
+			  uintptr_t vs, uintptr_t ve, const void ***out)
+{
+	uint64_t samples[PFNMAP_KMOD_MAX_SAMPLES], o, next, n = 0;
+	int i, ns = pfnmap_samples(pm, samples);
+	const void **a;
+	char *p;
+
+	for (o = off; o < end; o = pp_entry_end(pm, o, end, vs, ve))
+		n += 2;
+	a = calloc(n + ns, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	n = 0;
+	for (o = off; o < end; o = next) {
+		next = pp_entry_end(pm, o, end, vs, ve);
+		a[n++] = pm->addr + o;
+		if (next - o > PP_PAGE)
+			a[n++] = pm->addr + next - PP_PAGE;
+	}
+	for (i = 0; i < ns; i++) {
+		p = pm->addr + samples[i] * PP_PAGE;
+		if (p >= pm->addr + off && p < pm->addr + end)
+			a[n++] = p;
+	}
+	*out = a;
+	return n;
+}
+
+int pfnmap_check_entries(struct pfnmap *pm, uint64_t off, uint64_t end,
+			 uintptr_t vma_start, uintptr_t vma_end,
+			 unsigned int want, unsigned int mask, char *why,
+			 size_t whylen)
+{
+	struct pfnmap_entry *e;
+	unsigned int level, m;
+	const void **a;
+	char got[192];
+	int i, n, ret;
+
+	n = pp_check_addrs(pm, off, end, vma_start, vma_end, &a);
+	if (n < 0)
+		return n;
+	e = calloc(n, sizeof(*e));
+	ret = e ? pfnmap_query(pm, a, n, e) : -ENOMEM;
+	if (ret)
+		snprintf(why, whylen, "page-table query: %s", strerror(-ret));
+	want |= MMCONF_PT_PRESENT;
+	mask |= MMCONF_PT_PRESENT;
+	for (i = 0; i < n && !ret; i++) {
+		level = pfnmap_fit_level(pm, vma_start, vma_end, a[i]);
+		m = mask & e[i].known;
+		if (e[i].level == level && (e[i].flags & m) == (want & m) &&
+		    (!e[i].pfn_known || e[i].pfn == pfnmap_pfn(pm, a[i])))
+			continue;
+		pfnmap_describe(&e[i], got, sizeof(got));
+		snprintf(why, whylen, "map+%#llx is %s; want %s%s%s%s pfn %#llx",
+			 (unsigned long long)((const char *)a[i] - pm->addr), got,
+			 pfnmap_level_name(level),
+			 mask & MMCONF_PT_WRITE ? (want & MMCONF_PT_WRITE ?
+			 " write" : " read-only") : "",
+			 want & MMCONF_PT_DIRTY & mask ? " dirty" : "",
+			 mask & MMCONF_PT_SPECIAL ? (want & MMCONF_PT_SPECIAL ?
+			 " special" : " not-special") : "",
+			 (unsigned long long)pfnmap_pfn(pm, a[i]));
+		ret = -1;
+	}
+	free(e);
+	free(a);
+	return ret;
+}
+
+uint64_t pfnmap_touch(struct pfnmap *pm, uint64_t off, uint64_t end,
+		      uintptr_t vma_start, uintptr_t vma_end, bool write)
+{
+	uint64_t entries = 0;
+	volatile char *p;
+	char c;
+
+	for (; off < end; off = pp_entry_end(pm, off, end, vma_start, vma_end)) {
+		p = pm->addr + off;
+		c = *p;
+		if (write)
+			*p = c;
+		entries++;
+	}
+	return entries;
+}
+
