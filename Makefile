@@ -48,6 +48,10 @@ $(OUT)/lib/%.o: lib/%.c $(wildcard lib/*.h fixtures/kmod/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# Keep the objects: as intermediates make would delete them and relink
+# every test on every build.
+.SECONDARY: $(LIB_OBJS)
+
 $(LIB_AR): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
