@@ -71,10 +71,16 @@ selected_programs() {
 		if [ -n "$CATS" ]; then
 			case " $CATS " in *" $cat "*) ;; *) continue ;; esac
 		else
-			case ",${flags:-}," in *,explicit,*) continue ;; esac
+			has_flag explicit "${flags:-}" && continue
 		fi
 		echo "$cat $prog ${flags:-}"
 	done
+}
+
+# has_flag FLAG FLAGS: FLAGS is a categories-file flag list (a,b,c).
+has_flag() {
+	case ",$2," in *",$1,"*) return 0 ;; esac
+	return 1
 }
 
 id_selected() {
@@ -161,12 +167,15 @@ run_case() {
 }
 
 # The test module (fixtures/kmod), when one built for this very kernel is
-# beside the tests and not loaded yet (the guest's init loads it itself).
-# Loaded before any test, so its out-of-tree taint is in every baseline;
-# unloaded again at the end.
+# beside the tests and not loaded yet: loaded before the first program
+# flagged "kmod" (before its baselines, so its out-of-tree taint is no
+# test's), with the arguments in MMCONF_KMOD_ARGS; unloaded at the end.
 LOADED_KMOD=""
+KMOD_TRIED=0
 load_kmod() {
 	local ko name
+	[ "$KMOD_TRIED" -eq 0 ] || return 0
+	KMOD_TRIED=1
 	for ko in "$DIR"/kmod/*.ko; do
 		[ -f "$ko" ] || continue
 		name=$(basename "$ko" .ko)
@@ -175,7 +184,8 @@ load_kmod() {
 			echo "# $ko is not built for $KVERSION: not loaded"
 			continue
 		fi
-		if insmod "$ko" 2>&1 | sed 's/^/# insmod: /'; then
+		# shellcheck disable=SC2086 # a list of name=value words
+		if insmod "$ko" ${MMCONF_KMOD_ARGS:-} 2>&1 | sed 's/^/# insmod: /'; then
 			[ -d "/sys/module/$name" ] && LOADED_KMOD="$LOADED_KMOD $name"
 		fi
 	done
@@ -193,7 +203,6 @@ main() {
 	[ -n "$AFTER" ] && skipping=1
 	[ "$LIST" -eq 1 ] || echo "TAP version 13"
 	[ "$LIST" -eq 1 ] || echo "# kernel $KVERSION, per-test timeout ${TIMEOUT}s"
-	[ "$LIST" -eq 1 ] || load_kmod
 	selected_programs >"${TMPDIR:-/tmp}/mmconf.programs.$$"
 	while read -r cat prog flags; do
 		bin=$DIR/tests/$prog
@@ -201,6 +210,10 @@ main() {
 			[ "$LIST" -eq 1 ] && { echo "$cat $prog (not built)"; continue; }
 			tap "not ok" "$prog # not built: $bin missing (make all)"
 			continue
+		fi
+		if [ "$LIST" -eq 0 ] && has_flag kmod "$flags" &&
+		   { [ "$IN_VM" -eq 1 ] || [ "$FORCE" -eq 1 ]; }; then
+			load_kmod
 		fi
 		for case in $("$bin" --list-cases); do
 			id="$prog:$case"
@@ -212,7 +225,7 @@ main() {
 			if [ "$LIST" -eq 1 ]; then
 				echo "$cat $id"
 			elif [ "$IN_VM" -eq 0 ] && [ "$FORCE" -eq 0 ] &&
-			     echo ",$flags," | grep -q ',vm-only,'; then
+			     has_flag vm-only "$flags"; then
 				tap ok "$id # SKIP vm-only: may crash the kernel; use make vm_run or --force"
 			else
 				run_case "$id" "$bin" "$case"
