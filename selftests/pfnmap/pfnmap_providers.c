@@ -56,7 +56,7 @@ FIXTURE_VARIANT_ADD(prov, kmod_pud) {
 	PROV(PFNMAP_KMOD, PUD, true, RW, 0, SZ_1G, 0) };
 FIXTURE_VARIANT_ADD(prov, kmod_pud_ro) {
 	PROV(PFNMAP_KMOD, PUD, true, PROT_READ, 0, SZ_1G, 0) };
-/* PUD asked 2 MiB past a 1 GiB boundary: 512 PMDs. */
+/* PUD asked 2 MiB past a 1 GiB boundary: no 1 GiB block fits, 512 PMDs. */
 FIXTURE_VARIANT_ADD(prov, kmod_pud_at_2m) {
 	PROV(PFNMAP_KMOD, PUD, true, RW, 0, SZ_1G, SZ_2M) };
 /* PMD asked 4 KiB past a 2 MiB boundary: PTEs. */
@@ -74,8 +74,12 @@ FIXTURE_VARIANT_ADD(prov, vfio_pud) {
 	PROV(PFNMAP_VFIO, PUD, true, RW, 0, SZ_1G, 0) };
 FIXTURE_VARIANT_ADD(prov, vfio_pud_ro) {
 	PROV(PFNMAP_VFIO, PUD, true, PROT_READ, 0, SZ_1G, 0) };
+/*
+ * 2 GiB, 2 MiB past a 1 GiB boundary: the 1 GiB block inside the VMA maps
+ * a pfn 2 MiB off alignment, so huge_fault must refuse PUD: 1024 PMDs.
+ */
 FIXTURE_VARIANT_ADD(prov, vfio_pud_at_2m) {
-	PROV(PFNMAP_VFIO, PUD, true, RW, 0, SZ_1G, SZ_2M) };
+	PROV(PFNMAP_VFIO, PUD, true, RW, 0, 2 * SZ_1G, SZ_2M) };
 FIXTURE_VARIANT_ADD(prov, vfio_pmd_at_4k) {
 	PROV(PFNMAP_VFIO, PMD, true, RW, 0, 2 * SZ_2M, SZ_4K) };
 /*
