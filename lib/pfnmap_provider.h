@@ -24,7 +24,9 @@
  * module's read/write ioctls (direct map), vfio pread/pwrite (the kernel's
  * own ioremap of the BAR), or a second /dev/mem mapping.
  *
- * Levels are enum mmconf_level (NONE 0, PTE 1, PMD 2, PUD 3).
+ * Levels are enum mmconf_level (NONE 0, PTE 1, PMD 2, PUD 3).  The
+ * providers live in pfnmap_provider.c, the oracle and the entry checks in
+ * pfnmap_oracle.c.
  */
 #ifndef MM_PFNMAP_PROVIDER_H
 #define MM_PFNMAP_PROVIDER_H
