@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mremap() of VM_PFNMAP mappings mapped with PTE, PMD or PUD entries, from
- * the test module and from a vfio-pci BAR (lib/mremap_pfnmap.h).
+ * every provider of lib/pfnmap_provider.h: the test module (huge_fault,
+ * and its mmap_prepare node), a vfio-pci BAR and /dev/mem
+ * (remap_pfn_range(), PAT-tracked).
  *
  * A shrink works; a huge pfnmap entry is never split: the one straddling
  * the cut is zapped and its remaining part refaults at the largest level
@@ -10,8 +12,13 @@
  * destination.  A MREMAP_FIXED move works, to a destination that keeps
  * the level (aligned to the entry size) and to one that does not.  Data
  * is checked through the mappings and, out of band, through the
- * provider (module ioctl or vfio pread).  The runner fails a case that
- * logs "bad pud", "bad pmd" or a BUG.
+ * provider's second path (module ioctl, vfio pread, a second /dev/mem
+ * mapping).  The runner fails a case that logs "bad pud", "bad pmd",
+ * "freeing invalid memtype" or a BUG.
+ *
+ * /dev/mem mappings reserve a PAT memtype for their physical range: the
+ * range is listed once in /sys/kernel/debug/x86/pat_memtype_list while
+ * mapped, however the mapping was moved or shrunk, and not after unmap.
  *
  * Known kernel bugs (selftests/expectations): PUD entries hit a DEBUG_VM
  * BUG in __split_huge_pud on a shrink to a length that is not a multiple
@@ -20,18 +27,19 @@
  * aligned addresses.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mm_harness.h"
 #include "mremap_expect.h"
-#include "mremap_pfnmap.h"
+#include "pfnmap_provider.h"
 
 #define SALT_DST	0xd0d0
 
 FIXTURE(mremap_pfnmap) {
-	struct mpf p;
+	struct pfnmap pm;
 	char *map;
 	size_t len;
 	size_t entry;		/* bytes one entry of the level maps */
@@ -42,37 +50,43 @@ FIXTURE(mremap_pfnmap) {
 };
 
 FIXTURE_VARIANT(mremap_pfnmap) {
-	enum mpf_provider provider;
+	enum pfnmap_provider provider;
 	unsigned int level;
 };
 
 FIXTURE_VARIANT_ADD(mremap_pfnmap, kmod_pte) {
-	.provider = MPF_KMOD, .level = MMCONF_LEVEL_PTE,
+	.provider = PFNMAP_KMOD, .level = MMCONF_LEVEL_PTE,
 };
 FIXTURE_VARIANT_ADD(mremap_pfnmap, kmod_pmd) {
-	.provider = MPF_KMOD, .level = MMCONF_LEVEL_PMD,
+	.provider = PFNMAP_KMOD, .level = MMCONF_LEVEL_PMD,
 };
 FIXTURE_VARIANT_ADD(mremap_pfnmap, kmod_pud) {
-	.provider = MPF_KMOD, .level = MMCONF_LEVEL_PUD,
+	.provider = PFNMAP_KMOD, .level = MMCONF_LEVEL_PUD,
+};
+FIXTURE_VARIANT_ADD(mremap_pfnmap, prepare_pte) {
+	.provider = PFNMAP_PREPARE, .level = MMCONF_LEVEL_PTE,
 };
 FIXTURE_VARIANT_ADD(mremap_pfnmap, vfio_pte) {
-	.provider = MPF_VFIO, .level = MMCONF_LEVEL_PTE,
+	.provider = PFNMAP_VFIO, .level = MMCONF_LEVEL_PTE,
 };
 FIXTURE_VARIANT_ADD(mremap_pfnmap, vfio_pmd) {
-	.provider = MPF_VFIO, .level = MMCONF_LEVEL_PMD,
+	.provider = PFNMAP_VFIO, .level = MMCONF_LEVEL_PMD,
 };
 FIXTURE_VARIANT_ADD(mremap_pfnmap, vfio_pud) {
-	.provider = MPF_VFIO, .level = MMCONF_LEVEL_PUD,
+	.provider = PFNMAP_VFIO, .level = MMCONF_LEVEL_PUD,
+};
+FIXTURE_VARIANT_ADD(mremap_pfnmap, devmem_pte) {
+	.provider = PFNMAP_DEVMEM, .level = MMCONF_LEVEL_PTE,
 };
 
 static const char *level_name(int level)
 {
-	return level < 0 ? "error" : pfnmap_kmod_level_name(level);
+	return level < 0 ? "error" : pfnmap_level_name(level);
 }
 
 /* The mapping's entries are of @want at @addr (read now, not faulted). */
 #define EXPECT_LEVEL(want, addr) do {					\
-		int __got = mpf_level(&self->p, (addr));		\
+		int __got = pfnmap_level(&self->pm, (addr));		\
 									\
 		EXPECT_EQ((int)(want), __got) {				\
 			TH_LOG("%p mapped at %s, expected %s",		\
@@ -84,55 +98,53 @@ static const char *level_name(int level)
 static void release(FIXTURE_DATA(mremap_pfnmap) *self)
 {
 	/* vfio-pci's unbind waits for every mapping of the BAR to go. */
-	if (self->map != MAP_FAILED)
-		munmap(self->map, self->len);
 	if (self->dst_window != MAP_FAILED)
 		munmap(self->dst_window, self->dst_window_len);
-	self->map = self->dst_window = MAP_FAILED;
-	mpf_close(&self->p);
+	self->dst_window = MAP_FAILED;
+	/* Moved or unmapped by the test: nothing of ours is left there. */
+	if (self->map == MAP_FAILED)
+		self->pm.addr = MAP_FAILED;
+	pfnmap_put(&self->pm);
 }
 
-/* Open the provider: two entries where there is room (vfio), else one. */
-static int open_provider(FIXTURE_DATA(mremap_pfnmap) *self,
-			 const FIXTURE_VARIANT(mremap_pfnmap) *variant,
-			 char *why, size_t whylen)
+/* Map @len bytes at the variant's level; 0, PFNMAP_SKIP or -errno. */
+static int get_pfnmap(FIXTURE_DATA(mremap_pfnmap) *self,
+		      const FIXTURE_VARIANT(mremap_pfnmap) *variant,
+		      uint64_t len, char *why, size_t whylen)
 {
-	int ret = MPF_SKIP;
+	const struct pfnmap_req req = {
+		.provider = variant->provider, .level = variant->level,
+		.shared = true, .prot = PROT_READ | PROT_WRITE, .len = len,
+	};
 
-	if (variant->provider == MPF_VFIO)
-		ret = mpf_open(&self->p, MPF_VFIO, variant->level,
-			       2 * self->entry, why, whylen);
-	if (ret == MPF_SKIP)
-		ret = mpf_open(&self->p, variant->provider, variant->level,
-			       self->entry, why, whylen);
-	return ret;
+	return pfnmap_get(&self->pm, &req, why, whylen);
 }
 
 FIXTURE_SETUP(mremap_pfnmap)
 {
-	size_t align, skew = 0;
 	struct timespec ts;
 	char why[512];
 	int ret, first, last;
 
 	self->map = self->dst_window = MAP_FAILED;
-	self->entry = pfnmap_kmod_level_size(variant->level);
-	ret = open_provider(self, variant, why, sizeof(why));
-	if (ret == MPF_SKIP)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", mpf_name(variant->provider), why);
-
-	self->len = self->p.size >= 2 * self->entry ? 2 * self->entry :
-						       self->entry;
-	/* PMD: 2 MiB past a 1 GiB boundary, so PUD entries cannot fit. */
-	align = variant->level == MMCONF_LEVEL_PMD ? MRM_PUD : self->entry;
-	if (variant->level == MMCONF_LEVEL_PMD)
-		skew = MRM_PMD;
-	self->map = mpf_map(&self->p, self->len, align, skew);
-	ASSERT_NE(MAP_FAILED, self->map) {
-		TH_LOG("mmap: %s", strerror(errno));
-		release(self);
+	self->entry = pfnmap_level_size(variant->level);
+	/* Two entries where the provider has room, else one. */
+	self->len = 2 * self->entry;
+	ret = get_pfnmap(self, variant, self->len, why, sizeof(why));
+	if (ret == PFNMAP_SKIP && variant->level == MMCONF_LEVEL_PUD) {
+		pfnmap_put(&self->pm);
+		self->len = self->entry;
+		ret = get_pfnmap(self, variant, self->len, why, sizeof(why));
 	}
+	if (ret == PFNMAP_SKIP) {
+		pfnmap_put(&self->pm);
+		SKIP(return, "%s", why);
+	}
+	ASSERT_EQ(0, ret) {
+		TH_LOG("%s: %s", pfnmap_provider_name(variant->provider), why);
+		pfnmap_put(&self->pm);
+	}
+	self->map = self->pm.addr;
 	self->dst_window_len = 2 * self->len + 2 * MRM_PUD;
 	self->dst_window = mrm_reserve(self->dst_window_len, MRM_PUD);
 	ASSERT_NE(MAP_FAILED, self->dst_window) release(self);
@@ -143,8 +155,8 @@ FIXTURE_SETUP(mremap_pfnmap)
 	self->salt = ts.tv_nsec ^ ((unsigned long)ts.tv_sec << 30) ^ getpid();
 	mrm_fill_sparse(self->map, self->len, self->salt, 0);
 	/* Verified, not assumed: the level the kernel claims. */
-	first = mpf_level(&self->p, self->map);
-	last = mpf_level(&self->p, self->map + self->len - MRM_PAGE);
+	first = pfnmap_level(&self->pm, self->map);
+	last = pfnmap_level(&self->pm, self->map + self->len - MRM_PAGE);
 	ASSERT_TRUE(first == (int)variant->level &&
 		    last == (int)variant->level) {
 		TH_LOG("mapped at %s and %s, expected %s", level_name(first),
@@ -178,7 +190,7 @@ static void expect_data(struct __test_metadata *_metadata,
 	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
 		if (at[i] >= len)
 			continue;
-		ASSERT_EQ(0, mpf_read(&self->p, off + at[i], page, MRM_PAGE));
+		ASSERT_EQ(0, pfnmap_read(&self->pm, off + at[i], page, MRM_PAGE));
 		EXPECT_EQ(-1, mrm_check(page, MRM_PAGE, self->salt,
 					(off + at[i]) / MRM_PAGE)) {
 			TH_LOG("provider offset %#llx",
@@ -302,6 +314,125 @@ TEST_F(mremap_pfnmap, move_loses_level)
 
 	expect_moved(_metadata, self, self->dst + skew, level,
 		     variant->level == MMCONF_LEVEL_PTE);
+}
+
+/*
+ * The PAT memtype reservation of a /dev/mem mapping.  Each case uses its
+ * own part of the BAR, so an entry another case leaked cannot pass for
+ * (or spoil) its own.
+ */
+FIXTURE(mremap_pat) {
+	struct pfnmap pm;
+	char *map;
+	size_t len;
+	char *dst_window;
+	size_t dst_window_len;
+};
+
+FIXTURE_SETUP(mremap_pat)
+{
+	self->map = self->dst_window = MAP_FAILED;
+	self->len = 4 * MRM_PAGE;
+	self->dst_window_len = 2 * MRM_PMD;
+	self->dst_window = mrm_reserve(self->dst_window_len, MRM_PMD);
+	ASSERT_NE(MAP_FAILED, self->dst_window);
+}
+
+FIXTURE_TEARDOWN(mremap_pat)
+{
+	munmap(self->dst_window, self->dst_window_len);
+	if (self->map == MAP_FAILED)
+		self->pm.addr = MAP_FAILED;
+	pfnmap_put(&self->pm);
+}
+
+/* Entries of pat_memtype_list overlapping physical [start, end), or -errno. */
+static int pat_entries(uint64_t start, uint64_t end)
+{
+	unsigned long long s, e;
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "r");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx]", &s, &e) == 2 &&
+		    s < end && start < e)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* Map the BAR at @off through /dev/mem; false after a SKIP. */
+static bool map_devmem(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(mremap_pat) *self, uint64_t off)
+{
+	const struct pfnmap_req req = {
+		.provider = PFNMAP_DEVMEM, .level = MMCONF_LEVEL_PTE,
+		.shared = true, .prot = PROT_READ | PROT_WRITE,
+		.off = off, .len = self->len,
+	};
+	char why[512];
+	int ret = pfnmap_get(&self->pm, &req, why, sizeof(why));
+
+	if (ret == PFNMAP_SKIP)
+		SKIP(return false, "%s", why);
+	EXPECT_EQ(0, ret) TH_LOG("%s", why);
+	if (ret)
+		return false;
+	self->map = self->pm.addr;
+	ret = pat_entries(self->pm.phys, self->pm.phys + self->len);
+	if (ret == -ENOENT)
+		SKIP(return false, "no /sys/kernel/debug/x86/pat_memtype_list (PAT off, or no debugfs)");
+	EXPECT_EQ(1, ret);
+	return !_metadata->exit_code;
+}
+
+#define EXPECT_PAT_ENTRIES(n) \
+	EXPECT_EQ(n, pat_entries(self->pm.phys, self->pm.phys + self->len))
+
+TEST_F(mremap_pat, move_keeps_memtype)
+{
+	char *dst = self->dst_window + MRM_PMD;
+
+	if (!map_devmem(_metadata, self, 16 * MRM_PMD))
+		return;
+	mrm_fill(self->map, self->len, 0x9a7, 0);
+	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, self->len,
+				  MREMAP_MAYMOVE | MREMAP_FIXED, dst));
+	self->map = MAP_FAILED;
+	EXPECT_PAT_ENTRIES(1);
+	mrx_reads(_metadata, MK_READS_DATA, dst, self->len, 0x9a7, 0);
+	ASSERT_EQ(0, munmap(dst, self->len));
+	EXPECT_PAT_ENTRIES(0);
+}
+
+TEST_F(mremap_pat, shrink_keeps_memtype)
+{
+	size_t keep = self->len / 2;
+
+	if (!map_devmem(_metadata, self, 32 * MRM_PMD))
+		return;
+	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, keep, 0, NULL));
+	EXPECT_PAT_ENTRIES(1);
+	ASSERT_EQ(0, munmap(self->map, keep));
+	self->map = MAP_FAILED;
+	EXPECT_PAT_ENTRIES(0);
+}
+
+TEST_F(mremap_pat, refused_keeps_memtype)
+{
+	if (!map_devmem(_metadata, self, 48 * MRM_PMD))
+		return;
+	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
+	MRX_FAILS(EFAULT, mrm_mremap(self->map, self->len, 2 * self->len,
+				     MREMAP_MAYMOVE, NULL));
+	EXPECT_PAT_ENTRIES(1);
+	ASSERT_EQ(0, munmap(self->map, self->len));
+	self->map = MAP_FAILED;
+	EXPECT_PAT_ENTRIES(0);
 }
 
 MM_HARNESS_MAIN
