@@ -11,15 +11,11 @@
 #include <unistd.h>
 
 #include "gup_pin.h"
+#include "uffd_move_util.h"
 
 #define GP_DEBUGFS	"/sys/kernel/debug"
 #define GP_GUP_TEST	GP_DEBUGFS "/gup_test"
 #define GP_DEBUGFS_MAGIC	0x64626720
-
-static int gp_errno(void)
-{
-	return errno ? errno : EIO;
-}
 
 static bool gp_debugfs_mounted(void)
 {
@@ -36,7 +32,7 @@ int gup_pin_open(struct gup_pin *g, char *why, size_t whylen)
 	g->fd = -1;
 	if (!gp_debugfs_mounted()) {
 		if (mount("debugfs", GP_DEBUGFS, "debugfs", 0, NULL)) {
-			ret = gp_errno();
+			ret = um_errno();
 			snprintf(why, whylen, "cannot mount debugfs: %s",
 				 strerror(ret));
 			return ret == EPERM ? GUP_PIN_UNAVAILABLE : ret;
@@ -46,7 +42,7 @@ int gup_pin_open(struct gup_pin *g, char *why, size_t whylen)
 	g->fd = open(GP_GUP_TEST, O_RDWR | O_CLOEXEC);
 	if (g->fd >= 0)
 		return 0;
-	ret = gp_errno();
+	ret = um_errno();
 	snprintf(why, whylen, "%s: %s%s", GP_GUP_TEST, strerror(ret),
 		 ret == ENOENT ? " (CONFIG_GUP_TEST not set)" : "");
 	gup_pin_close(g);
@@ -63,7 +59,7 @@ int gup_pin_start(struct gup_pin *g, void *addr, size_t len, bool write)
 	};
 
 	if (ioctl(g->fd, GUP_PIN_LONGTERM_TEST_START, &args))
-		return gp_errno();
+		return um_errno();
 	g->pinned = true;
 	return 0;
 }
@@ -72,7 +68,7 @@ int gup_pin_read(struct gup_pin *g, void *buf)
 {
 	__u64 user = (unsigned long)buf;
 
-	return ioctl(g->fd, GUP_PIN_LONGTERM_TEST_READ, &user) ? gp_errno() : 0;
+	return ioctl(g->fd, GUP_PIN_LONGTERM_TEST_READ, &user) ? um_errno() : 0;
 }
 
 int gup_pin_stop(struct gup_pin *g)
@@ -80,7 +76,7 @@ int gup_pin_stop(struct gup_pin *g)
 	if (!g->pinned)
 		return 0;
 	g->pinned = false;
-	return ioctl(g->fd, GUP_PIN_LONGTERM_TEST_STOP) ? gp_errno() : 0;
+	return ioctl(g->fd, GUP_PIN_LONGTERM_TEST_STOP) ? um_errno() : 0;
 }
 
 void gup_pin_close(struct gup_pin *g)

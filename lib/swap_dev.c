@@ -15,44 +15,10 @@
 #include <unistd.h>
 
 #include "swap_dev.h"
+#include "uffd_move_util.h"
 
-#define SD_PAGE		4096
 #define SD_ZRAM_CTL	"/sys/class/zram-control"
 #define SD_LOOP_CTL	"/dev/loop-control"
-
-static int sd_errno(void)
-{
-	return errno ? errno : EIO;
-}
-
-static int sd_read(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sd_errno();
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return sd_errno();
-	buf[n] = '\0';
-	return 0;
-}
-
-static int sd_write(const char *path, const char *val)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sd_errno();
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? sd_errno() : 0;
-}
 
 static const char *sd_name(const struct swap_dev *d)
 {
@@ -64,7 +30,7 @@ static int sd_zram_attr(struct swap_dev *d, const char *attr, const char *val)
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/block/zram%d/%s", d->id, attr);
-	return sd_write(path, val);
+	return um_write_str(path, val);
 }
 
 /* The block device node: devtmpfs makes it, else we do from sysfs. */
@@ -81,13 +47,13 @@ static int sd_node(struct swap_dev *d)
 		usleep(10000);
 	}
 	snprintf(path, sizeof(path), "/sys/block/%s%d/dev", sd_name(d), d->id);
-	ret = sd_read(path, buf, sizeof(buf));
+	ret = um_read_str(path, buf, sizeof(buf));
 	if (ret)
 		return ret;
 	if (sscanf(buf, "%u:%u", &major, &minor) != 2)
 		return EINVAL;
 	if (mknod(d->dev, S_IFBLK | 0600, makedev(major, minor)))
-		return sd_errno();
+		return um_errno();
 	d->made_node = true;
 	return 0;
 }
@@ -104,7 +70,7 @@ static int sd_zram_create(struct swap_dev *d, size_t bytes, char *why,
 		return SWAP_DEV_UNAVAILABLE;
 	}
 	/* Reading hot_add creates a disk and returns its number. */
-	ret = sd_read(SD_ZRAM_CTL "/hot_add", buf, sizeof(buf));
+	ret = um_read_str(SD_ZRAM_CTL "/hot_add", buf, sizeof(buf));
 	if (ret) {
 		snprintf(why, whylen, "zram hot_add: %s", strerror(ret));
 		return ret;
@@ -136,7 +102,7 @@ static int sd_loop_create(struct swap_dev *d, size_t bytes, char *why,
 		if (access(path, F_OK) && ioctl(ctl, LOOP_CTL_ADD, d->id) >= 0)
 			break;
 	}
-	ret = d->id < 1024 ? 0 : sd_errno();
+	ret = d->id < 1024 ? 0 : um_errno();
 	close(ctl);
 	if (ret) {
 		d->id = -1;
@@ -150,7 +116,7 @@ static int sd_loop_create(struct swap_dev *d, size_t bytes, char *why,
 	}
 	backing = memfd_create("swap_dev", MFD_CLOEXEC);
 	if (backing < 0 || ftruncate(backing, bytes)) {
-		ret = sd_errno();
+		ret = um_errno();
 		snprintf(why, whylen, "memfd for loop%d: %s", d->id, strerror(ret));
 		if (backing >= 0)
 			close(backing);
@@ -158,7 +124,7 @@ static int sd_loop_create(struct swap_dev *d, size_t bytes, char *why,
 	}
 	loop = open(d->dev, O_RDWR | O_CLOEXEC);
 	if (loop < 0 || ioctl(loop, LOOP_SET_FD, backing)) {
-		ret = sd_errno();
+		ret = um_errno();
 		snprintf(why, whylen, "%s LOOP_SET_FD: %s", d->dev, strerror(ret));
 	}
 	if (loop >= 0)
@@ -170,21 +136,21 @@ static int sd_loop_create(struct swap_dev *d, size_t bytes, char *why,
 /* What mkswap writes: a version-1 header and the magic at the page end. */
 static int sd_mkswap(struct swap_dev *d, size_t bytes)
 {
-	static char page[SD_PAGE];
+	static char page[UM_PAGE];
 	uint32_t v;
 	int fd, ret = 0;
 
 	memset(page, 0, sizeof(page));
 	v = 1;				/* info.version */
 	memcpy(page + 1024, &v, sizeof(v));
-	v = bytes / SD_PAGE - 1;	/* info.last_page */
+	v = bytes / UM_PAGE - 1;	/* info.last_page */
 	memcpy(page + 1028, &v, sizeof(v));
-	memcpy(page + SD_PAGE - 10, "SWAPSPACE2", 10);
+	memcpy(page + UM_PAGE - 10, "SWAPSPACE2", 10);
 	fd = open(d->dev, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return sd_errno();
+		return um_errno();
 	if (pwrite(fd, page, sizeof(page), 0) != sizeof(page) || fsync(fd))
-		ret = sd_errno();
+		ret = um_errno();
 	close(fd);
 	return ret;
 }
@@ -210,7 +176,7 @@ int swap_dev_setup(struct swap_dev *d, enum swap_dev_kind kind, size_t bytes,
 	}
 	if (swapon(d->dev, SWAP_FLAG_PREFER |
 		   ((32767 << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK))) {
-		ret = sd_errno();
+		ret = um_errno();
 		snprintf(why, whylen, "swapon %s: %s", d->dev, strerror(ret));
 		if (ret == ENOSYS) {
 			snprintf(why, whylen, "no swap support (CONFIG_SWAP not set)");
@@ -259,7 +225,7 @@ void swap_dev_teardown(struct swap_dev *d)
 		for (i = 0; i < 50 && sd_zram_attr(d, "reset", "1"); i++)
 			usleep(20000);
 		snprintf(buf, sizeof(buf), "%d", d->id);
-		sd_write(SD_ZRAM_CTL "/hot_remove", buf);
+		um_write_str(SD_ZRAM_CTL "/hot_remove", buf);
 	}
 	if (d->made_node)
 		unlink(d->dev);

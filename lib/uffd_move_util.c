@@ -18,9 +18,20 @@
 
 #define UM_WORDS	(UM_PAGE / sizeof(uint64_t))
 
-static int um_errno(void)
+int um_errno(void)
 {
 	return errno ? errno : EIO;
+}
+
+void um_deadline(struct timespec *ts, int timeout_ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += timeout_ms / 1000;
+	ts->tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
 }
 
 static uint64_t um_mix(uint64_t x)
@@ -295,13 +306,7 @@ int um_read_timeout(const volatile uint64_t *addr, int timeout_ms,
 	ret = pthread_create(&t, NULL, um_reader_fn, r);
 	if (ret)
 		return ret;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	um_deadline(&deadline, timeout_ms);
 	ret = pthread_timedjoin_np(t, NULL, &deadline);
 	if (ret) {
 		/* Left blocked in the fault; it dies with the test process. */

@@ -4,7 +4,9 @@
  * per-page data patterns, page state from /proc/self/pagemap,
  * /proc/kpageflags and /proc/self/smaps, aligned mappings, and a child
  * process spoken to through pipes with a deadline on every read, so a
- * syscall that never returns in the child cannot hang the test.
+ * syscall that never returns in the child cannot hang the test.  The
+ * errno, deadline and small-file helpers also serve lib/uffd.c,
+ * lib/swap_dev.c and lib/gup_pin.c.
  * Functions return 0 or a positive errno unless said otherwise.
  */
 #ifndef MM_UFFD_MOVE_UTIL_H
@@ -14,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define UM_PAGE		4096UL
 #define UM_PMD		(2UL << 20)
@@ -59,6 +62,12 @@ const char *um_thp_unavailable(void);
 bool um_thp_fill(void *addr, uint64_t first);
 /* true if the 2 MiB at addr is one PMD-mapped THP (smaps + kpageflags). */
 bool um_is_pmd_thp(void *addr);
+
+/* errno as a return value: never 0, even if the call did not set it. */
+int um_errno(void);
+/* now + timeout_ms on CLOCK_REALTIME, the clock of pthread_cond_timedwait()
+ * and pthread_timedjoin_np(). */
+void um_deadline(struct timespec *ts, int timeout_ms);
 
 int um_read_str(const char *path, char *buf, size_t len);
 int um_write_str(const char *path, const char *val);
