@@ -87,9 +87,14 @@ void gup_pin_close(struct gup_pin *g)
 		g->fd = -1;
 	}
 	if (g->mounted_debugfs) {
-		umount2(GP_DEBUGFS, MNT_DETACH);
+		gup_pin_umount_debugfs();
 		g->mounted_debugfs = false;
 	}
+}
+
+void gup_pin_umount_debugfs(void)
+{
+	umount2(GP_DEBUGFS, MNT_DETACH);
 }
 
 int uring_pin_start(struct uring_pin *u, void *addr, size_t len, char *why,

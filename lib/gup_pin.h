@@ -54,6 +54,8 @@ int gup_pin_start(struct gup_pin *g, void *addr, size_t len, bool write);
 int gup_pin_read(struct gup_pin *g, void *buf);
 int gup_pin_stop(struct gup_pin *g);
 void gup_pin_close(struct gup_pin *g);
+/* Undo the mount of a gup_pin whose mounted_debugfs the caller took over. */
+void gup_pin_umount_debugfs(void);
 
 struct uring_pin {
 	struct io_uring ring;

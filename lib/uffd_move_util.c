@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uffd.h"
 #include "uffd_move_util.h"
 
 #define UM_WORDS	(UM_PAGE / sizeof(uint64_t))
@@ -120,6 +121,22 @@ int um_range_state(const void *addr, size_t npages, size_t *present,
 	return 0;
 }
 
+bool um_range_empty(const void *addr, size_t npages)
+{
+	size_t present, swapped;
+
+	return !um_range_state(addr, npages, &present, &swapped) &&
+	       !present && !swapped;
+}
+
+bool um_range_present(const void *addr, size_t npages)
+{
+	size_t present, swapped;
+
+	return !um_range_state(addr, npages, &present, &swapped) &&
+	       present == npages;
+}
+
 int um_kpageflags(const void *addr, uint64_t *flags)
 {
 	uint64_t e;
@@ -200,6 +217,20 @@ void *um_map(size_t len, size_t align)
 	if (p + span > a + len)
 		munmap(a + len, p + span - (a + len));
 	return a;
+}
+
+char *um_map_registered(int uffd, size_t len, size_t align, int advice)
+{
+	char *p = um_map(len, align);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if ((advice && madvise(p, len, advice)) ||
+	    uffd_register(uffd, p, len, UFFDIO_REGISTER_MODE_MISSING, NULL)) {
+		munmap(p, len);
+		return NULL;
+	}
+	return p;
 }
 
 const char *um_thp_unavailable(void)
@@ -428,4 +459,14 @@ int um_child_reap(struct um_child *c, bool kill_first, int timeout_ms,
 	if (status)
 		*status = st;
 	return 0;
+}
+
+int um_holder(void *arg, int to_parent, int from_parent)
+{
+	const struct um_holder *h = arg;
+	char c = 'r';
+
+	if (um_send(to_parent, &c, 1) || um_recv(from_parent, &c, 1, 20000))
+		return 2;
+	return um_check(h->addr, h->npages, h->first) == -1 ? 0 : 1;
 }

@@ -39,10 +39,20 @@ long um_check(const void *addr, size_t npages, uint64_t first);
 /* -1 when every byte is zero, else the index of the first page that is not. */
 long um_check_zero(const void *addr, size_t npages);
 
+/* The i-th 4 KiB page from base. */
+static inline void *um_page_at(void *base, size_t i)
+{
+	return (char *)base + i * UM_PAGE;
+}
+
 int um_pagemap(const void *addr, uint64_t *entry);
 /* Count pages of the range that are present / swapped out. */
 int um_range_state(const void *addr, size_t npages, size_t *present,
 		   size_t *swapped);
+/* Every page of the range is neither mapped nor swapped out. */
+bool um_range_empty(const void *addr, size_t npages);
+/* Every page of the range is mapped. */
+bool um_range_present(const void *addr, size_t npages);
 /* kpageflags of the page mapped at addr; ENODATA if not present or the
  * PFN is hidden (needs CAP_SYS_ADMIN). */
 int um_kpageflags(const void *addr, uint64_t *flags);
@@ -56,6 +66,9 @@ int um_page_node(const void *addr);
 /* An anonymous private RW mapping of len bytes at a multiple of align;
  * the VMA is exactly [ret, ret + len).  MAP_FAILED on error. */
 void *um_map(size_t len, size_t align);
+/* An empty um_map(len, align), madvise()d with advice unless it is 0,
+ * registered MISSING on uffd.  NULL on error. */
+char *um_map_registered(int uffd, size_t len, size_t align, int advice);
 /* Why THP cannot be used for a PMD-sized anonymous folio, or NULL. */
 const char *um_thp_unavailable(void);
 /* MADV_HUGEPAGE and fill the 2 MiB at addr; true if it is PMD-mapped. */
@@ -95,5 +108,20 @@ int um_child_start(struct um_child *c, int (*fn)(void *arg, int to_parent,
 /* Reap within timeout_ms (SIGKILL first if kill_first); 0 if reaped. */
 int um_child_reap(struct um_child *c, bool kill_first, int timeout_ms,
 		  int *status);
+
+/*
+ * A child fn for um_child_start(): its copy of the range (fork() shares
+ * the folios or swap entries) stays mapped until the parent sends a
+ * byte; then it exits 0 if the pages still hold the um_fill() pattern
+ * from first, 1 if not, 2 if the parent did not answer within 20 s.
+ * It sends one byte when it is ready.
+ */
+struct um_holder {
+	const void *addr;
+	size_t npages;
+	uint64_t first;
+};
+
+int um_holder(void *arg, int to_parent, int from_parent);
 
 #endif /* MM_UFFD_MOVE_UTIL_H */
