@@ -18,45 +18,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mm_harness.h"
-#include "uffd.h"
-#include "uffd_move_util.h"
+#include "uffd_harness.h"
 
 #define NPAGES		64
 #define PAGE		UM_PAGE
 #define DEADLINE_MS	3000
-
-/* Open a move-capable userfaultfd or SKIP/FAIL the calling test. */
-#define OPEN_UFFD_OR_SKIP(fdp, features) do {				\
-	char _why[256];							\
-	int _ret = uffd_open_features(UFFD_FEATURE_MOVE | (features),	\
-				      (fdp), _why, sizeof(_why));	\
-	if (_ret == UFFD_UNSUPPORTED)					\
-		SKIP(return, "%s", _why);				\
-	ASSERT_EQ(0, _ret) TH_LOG("%s", _why);				\
-} while (0)
-
-static void *page_at(void *base, size_t i)
-{
-	return (char *)base + i * PAGE;
-}
-
-/* Pages of [addr, +npages) that are neither mapped nor swapped out. */
-static bool range_empty(const void *addr, size_t npages)
-{
-	size_t present, swapped;
-
-	return !um_range_state(addr, npages, &present, &swapped) &&
-	       !present && !swapped;
-}
-
-static bool range_present(const void *addr, size_t npages)
-{
-	size_t present, swapped;
-
-	return !um_range_state(addr, npages, &present, &swapped) &&
-	       present == npages;
-}
 
 FIXTURE(basic) {
 	int uffd;
@@ -70,25 +36,13 @@ FIXTURE_SETUP(basic)
 	self->uffd = -1;
 	self->src = self->dst = MAP_FAILED;
 	OPEN_UFFD_OR_SKIP(&self->uffd, UFFD_FEATURE_SIGBUS);
-	self->src = um_map(NPAGES * PAGE, PAGE);
-	self->dst = um_map(NPAGES * PAGE, PAGE);
-	ASSERT_NE(MAP_FAILED, self->src);
-	ASSERT_NE(MAP_FAILED, self->dst);
-	/* Small folios only: THP moves are uffd_move_thp's business. */
-	ASSERT_EQ(0, madvise(self->src, NPAGES * PAGE, MADV_NOHUGEPAGE));
-	ASSERT_EQ(0, madvise(self->dst, NPAGES * PAGE, MADV_NOHUGEPAGE));
-	ASSERT_EQ(0, uffd_register(self->uffd, self->dst, NPAGES * PAGE,
-				   UFFDIO_REGISTER_MODE_MISSING, &self->ioctls));
+	uffd_map_pair(_metadata, self->uffd, &self->src, &self->dst,
+		      NPAGES * PAGE, PAGE, &self->ioctls);
 }
 
 FIXTURE_TEARDOWN(basic)
 {
-	if (self->uffd >= 0)
-		close(self->uffd);
-	if (self->src != MAP_FAILED)
-		munmap(self->src, NPAGES * PAGE);
-	if (self->dst != MAP_FAILED)
-		munmap(self->dst, NPAGES * PAGE);
+	uffd_unmap_pair(self->uffd, self->src, self->dst, NPAGES * PAGE);
 }
 
 TEST_F(basic, register_reports_move)
@@ -106,9 +60,9 @@ TEST_F(basic, single_page)
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, self->src, PAGE, 0,
 			       &moved));
 	ASSERT_EQ((int64_t)PAGE, moved);
-	ASSERT_TRUE(range_present(self->dst, 1));
+	ASSERT_TRUE(um_range_present(self->dst, 1));
 	EXPECT_EQ(-1, um_check(self->dst, 1, 100));
-	EXPECT_TRUE(range_empty(self->src, 1));
+	EXPECT_TRUE(um_range_empty(self->src, 1));
 	/* The source is not registered: it reads back as a fresh zero page. */
 	EXPECT_EQ(-1, um_check_zero(self->src, 1));
 }
@@ -137,7 +91,7 @@ TEST(single_page_src_registered)
 	ASSERT_EQ(0, uffd_move(uffd, dst, src, PAGE, 0, &moved));
 	ASSERT_EQ((int64_t)PAGE, moved);
 	EXPECT_EQ(-1, um_check(dst, 1, 101));
-	ASSERT_TRUE(range_empty(src, 1));
+	ASSERT_TRUE(um_range_empty(src, 1));
 
 	ASSERT_EQ(0, uffd_reader_start(&reader, uffd, UFFD_READER_ZEROPAGE));
 	EXPECT_EQ(0, um_read_timeout((uint64_t *)src, DEADLINE_MS, &val));
@@ -156,19 +110,19 @@ TEST_F(basic, progress_error_at_first_page)
 {
 	int64_t moved;
 
-	um_fill(page_at(self->src, 1), 3, 200);
+	um_fill(um_page_at(self->src, 1), 3, 200);
 	ASSERT_EQ(ENOENT, uffd_move(self->uffd, self->dst, self->src,
 				    4 * PAGE, 0, &moved));
 	EXPECT_EQ(-ENOENT, moved);
-	EXPECT_TRUE(range_empty(self->dst, 4));
-	EXPECT_EQ(-1, um_check(page_at(self->src, 1), 3, 200));
+	EXPECT_TRUE(um_range_empty(self->dst, 4));
+	EXPECT_EQ(-1, um_check(um_page_at(self->src, 1), 3, 200));
 }
 
 /* An error after k pages: EAGAIN and .move = k pages; the retry from
  * there reports the real error at the first page. */
 TEST_F(basic, progress_error_after_k_pages)
 {
-	char *busy = page_at(self->dst, 3);
+	char *busy = um_page_at(self->dst, 3);
 	int64_t moved;
 
 	um_fill(self->src, 8, 300);
@@ -179,13 +133,13 @@ TEST_F(basic, progress_error_after_k_pages)
 				    8 * PAGE, 0, &moved));
 	ASSERT_EQ((int64_t)(3 * PAGE), moved);
 	EXPECT_EQ(-1, um_check(self->dst, 3, 300));
-	EXPECT_TRUE(range_empty(self->src, 3));
+	EXPECT_TRUE(um_range_empty(self->src, 3));
 
-	ASSERT_EQ(EEXIST, uffd_move(self->uffd, busy, page_at(self->src, 3),
+	ASSERT_EQ(EEXIST, uffd_move(self->uffd, busy, um_page_at(self->src, 3),
 				    5 * PAGE, 0, &moved));
 	EXPECT_EQ(-EEXIST, moved);
 	EXPECT_EQ(-1, um_check(busy, 1, 399));
-	EXPECT_EQ(-1, um_check(page_at(self->src, 3), 5, 303));
+	EXPECT_EQ(-1, um_check(um_page_at(self->src, 3), 5, 303));
 }
 
 TEST_F(basic, many_pages)
@@ -196,9 +150,9 @@ TEST_F(basic, many_pages)
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, self->src,
 			       NPAGES * PAGE, 0, &moved));
 	ASSERT_EQ((int64_t)(NPAGES * PAGE), moved);
-	ASSERT_TRUE(range_present(self->dst, NPAGES));
+	ASSERT_TRUE(um_range_present(self->dst, NPAGES));
 	EXPECT_EQ(-1, um_check(self->dst, NPAGES, 400));
-	EXPECT_TRUE(range_empty(self->src, NPAGES));
+	EXPECT_TRUE(um_range_empty(self->src, NPAGES));
 }
 
 /* Source layout for the hole tests: P P H P H P P P */
@@ -210,7 +164,7 @@ static void fill_with_holes(char *src)
 
 	for (i = 0; i < 8; i++)
 		if (!hole_layout[i])
-			um_fill(page_at(src, i), 1, 500 + i);
+			um_fill(um_page_at(src, i), 1, 500 + i);
 }
 
 TEST_F(basic, holes_strict)
@@ -223,11 +177,12 @@ TEST_F(basic, holes_strict)
 	ASSERT_EQ((int64_t)(2 * PAGE), moved);
 	EXPECT_EQ(-1, um_check(self->dst, 2, 500));
 
-	ASSERT_EQ(ENOENT, uffd_move(self->uffd, page_at(self->dst, 2),
-				    page_at(self->src, 2), 6 * PAGE, 0, &moved));
+	ASSERT_EQ(ENOENT, uffd_move(self->uffd, um_page_at(self->dst, 2),
+				    um_page_at(self->src, 2), 6 * PAGE, 0,
+				    &moved));
 	EXPECT_EQ(-ENOENT, moved);
-	EXPECT_TRUE(range_empty(page_at(self->dst, 2), 6));
-	EXPECT_EQ(-1, um_check(page_at(self->src, 3), 1, 503));
+	EXPECT_TRUE(um_range_empty(um_page_at(self->dst, 2), 6));
+	EXPECT_EQ(-1, um_check(um_page_at(self->src, 3), 1, 503));
 }
 
 TEST_F(basic, holes_allowed)
@@ -241,14 +196,14 @@ TEST_F(basic, holes_allowed)
 	ASSERT_EQ((int64_t)(8 * PAGE), moved);
 	for (i = 0; i < 8; i++) {
 		if (hole_layout[i]) {
-			EXPECT_TRUE(range_empty(page_at(self->dst, i), 1))
+			EXPECT_TRUE(um_range_empty(um_page_at(self->dst, i), 1))
 				TH_LOG("dst page %d filled from a hole", i);
 			continue;
 		}
-		ASSERT_TRUE(range_present(page_at(self->dst, i), 1));
-		EXPECT_EQ(-1, um_check(page_at(self->dst, i), 1, 500 + i));
+		ASSERT_TRUE(um_range_present(um_page_at(self->dst, i), 1));
+		EXPECT_EQ(-1, um_check(um_page_at(self->dst, i), 1, 500 + i));
 	}
-	EXPECT_TRUE(range_empty(self->src, 8));
+	EXPECT_TRUE(um_range_empty(self->src, 8));
 }
 
 /* A source never touched has no page table at all. */
@@ -264,7 +219,7 @@ TEST_F(basic, untouched_src)
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, src, 8 * PAGE,
 			       UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, &moved));
 	EXPECT_EQ((int64_t)(8 * PAGE), moved);
-	EXPECT_TRUE(range_empty(self->dst, 8));
+	EXPECT_TRUE(um_range_empty(self->dst, 8));
 	munmap(src, UM_PMD);
 }
 
@@ -280,7 +235,7 @@ TEST_F(basic, dst_populated)
 				    4 * PAGE, 0, &moved));
 	EXPECT_EQ(-EEXIST, moved);
 	EXPECT_EQ(-1, um_check(self->dst, 1, 699));
-	EXPECT_TRUE(range_empty(page_at(self->dst, 1), 3));
+	EXPECT_TRUE(um_range_empty(um_page_at(self->dst, 1), 3));
 	EXPECT_EQ(-1, um_check(self->src, 4, 600));
 }
 
@@ -298,43 +253,24 @@ TEST_F(basic, dst_populated_src_hole_allowed)
 	EXPECT_EQ(-1, um_check(self->dst, 1, 799));
 }
 
-struct fork_arg {
-	char *src;
-	uint64_t first;
-	size_t npages;
-};
-
-/* Keep the pages shared until the parent has tried; then check them. */
-static int fork_holder(void *arg, int to_parent, int from_parent)
-{
-	struct fork_arg *a = arg;
-	char c = 'r';
-
-	if (um_send(to_parent, &c, 1) || um_recv(from_parent, &c, 1, 20000))
-		return 2;
-	return um_check(a->src, a->npages, a->first) == -1 ? 0 : 1;
-}
-
+/* The child keeps the pages shared until the parent has tried. */
 TEST_F(basic, shared_after_fork)
 {
-	struct fork_arg arg = { self->src, 900, 4 };
+	struct um_holder holder = { self->src, 4, 900 };
 	struct um_child child;
 	int64_t moved;
 	int status;
-	char c;
 
 	um_fill(self->src, 4, 900);
-	ASSERT_EQ(0, um_child_start(&child, fork_holder, &arg));
-	ASSERT_EQ(0, um_recv(child.from_child, &c, 1, DEADLINE_MS));
+	uffd_holder_start(_metadata, &child, &holder, DEADLINE_MS);
 
 	ASSERT_EQ(EBUSY, uffd_move(self->uffd, self->dst, self->src, 4 * PAGE,
 				   0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
 	EXPECT_EQ(-1, um_check(self->src, 4, 900));
-	EXPECT_TRUE(range_empty(self->dst, 4));
+	EXPECT_TRUE(um_range_empty(self->dst, 4));
 
-	ASSERT_EQ(0, um_send(child.to_child, &c, 1));
-	ASSERT_EQ(0, um_child_reap(&child, false, DEADLINE_MS, &status));
+	uffd_holder_finish(_metadata, &child, DEADLINE_MS, &status);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child saw changed data (status 0x%x)", status);
 
@@ -354,7 +290,7 @@ TEST_F(basic, zero_page)
 	int ret;
 
 	(void)s[0];	/* a read fault maps the shared zero page */
-	ASSERT_TRUE(range_present(self->src, 1));
+	ASSERT_TRUE(um_range_present(self->src, 1));
 	ret = um_kpageflags(self->src, &flags);
 	if (!ret)
 		ASSERT_TRUE(flags & UM_KPF_ZERO) TH_LOG("src is not the zero page");
@@ -362,13 +298,13 @@ TEST_F(basic, zero_page)
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, self->src, PAGE, 0,
 			       &moved));
 	EXPECT_EQ((int64_t)PAGE, moved);
-	ASSERT_TRUE(range_present(self->dst, 1));
+	ASSERT_TRUE(um_range_present(self->dst, 1));
 	if (!ret) {
 		ASSERT_EQ(0, um_kpageflags(self->dst, &flags));
 		EXPECT_TRUE(flags & UM_KPF_ZERO) TH_LOG("dst is not the zero page");
 	}
 	EXPECT_EQ(-1, um_check_zero(self->dst, 1));
-	EXPECT_TRUE(range_empty(self->src, 1));
+	EXPECT_TRUE(um_range_empty(self->src, 1));
 }
 
 /* UFFDIO_MOVE wakes a thread blocked on the destination unless DONTWAKE. */

@@ -18,35 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mm_harness.h"
-#include "uffd.h"
-#include "uffd_move_util.h"
+#include "uffd_harness.h"
 
 #define NPAGES		8
 #define PAGE		UM_PAGE
 #define DEADLINE_MS	3000
-
-#define OPEN_UFFD_OR_SKIP(fdp, features) do {				\
-	char _why[256];							\
-	int _ret = uffd_open_features(UFFD_FEATURE_MOVE | (features),	\
-				      (fdp), _why, sizeof(_why));	\
-	if (_ret == UFFD_UNSUPPORTED)					\
-		SKIP(return, "%s", _why);				\
-	ASSERT_EQ(0, _ret) TH_LOG("%s", _why);				\
-} while (0)
-
-static void *page_at(void *base, size_t i)
-{
-	return (char *)base + i * PAGE;
-}
-
-static bool range_empty(const void *addr, size_t npages)
-{
-	size_t present, swapped;
-
-	return !um_range_state(addr, npages, &present, &swapped) &&
-	       !present && !swapped;
-}
 
 static void *map_anon(size_t len, int prot, int flags)
 {
@@ -65,25 +41,14 @@ FIXTURE_SETUP(err)
 	self->uffd = -1;
 	self->src = self->dst = MAP_FAILED;
 	OPEN_UFFD_OR_SKIP(&self->uffd, UFFD_FEATURE_SIGBUS);
-	self->src = um_map(NPAGES * PAGE, PAGE);
-	self->dst = um_map(NPAGES * PAGE, PAGE);
-	ASSERT_NE(MAP_FAILED, self->src);
-	ASSERT_NE(MAP_FAILED, self->dst);
-	ASSERT_EQ(0, madvise(self->src, NPAGES * PAGE, MADV_NOHUGEPAGE));
-	ASSERT_EQ(0, madvise(self->dst, NPAGES * PAGE, MADV_NOHUGEPAGE));
+	uffd_map_pair(_metadata, self->uffd, &self->src, &self->dst,
+		      NPAGES * PAGE, PAGE, NULL);
 	um_fill(self->src, 4, 0);
-	ASSERT_EQ(0, uffd_register(self->uffd, self->dst, NPAGES * PAGE,
-				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 }
 
 FIXTURE_TEARDOWN(err)
 {
-	if (self->uffd >= 0)
-		close(self->uffd);
-	if (self->src != MAP_FAILED)
-		munmap(self->src, NPAGES * PAGE);
-	if (self->dst != MAP_FAILED)
-		munmap(self->dst, NPAGES * PAGE);
+	uffd_unmap_pair(self->uffd, self->src, self->dst, NPAGES * PAGE);
 }
 
 /* The move fails with err and moved; nothing moved, the source intact. */
@@ -92,7 +57,7 @@ FIXTURE_TEARDOWN(err)
 	ASSERT_EQ(_err, uffd_move(self->uffd, _dst, _src, _len, _mode,	\
 				  &_m));				\
 	EXPECT_EQ((int64_t)(_moved), _m);				\
-	EXPECT_TRUE(range_empty(self->dst, NPAGES));			\
+	EXPECT_TRUE(um_range_empty(self->dst, NPAGES));			\
 	EXPECT_EQ(-1, um_check(self->src, 4, 0));			\
 } while (0)
 
@@ -138,7 +103,7 @@ TEST_F(err, dst_not_registered)
 
 	ASSERT_NE(MAP_FAILED, dst);
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, PAGE, 0);
-	EXPECT_TRUE(range_empty(dst, 1));
+	EXPECT_TRUE(um_range_empty(dst, 1));
 	munmap(dst, PAGE);
 }
 
@@ -152,7 +117,7 @@ TEST_F(err, dst_registered_with_other_uffd)
 	ASSERT_EQ(0, uffd_register(other, dst, PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, PAGE, 0);
-	EXPECT_TRUE(range_empty(dst, 1));
+	EXPECT_TRUE(um_range_empty(dst, 1));
 	close(other);
 	munmap(dst, PAGE);
 }
@@ -211,7 +176,7 @@ TEST_F(err, dst_crosses_vma_end)
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	um_fill(self->src + 4 * PAGE, 4, 4);
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, 8 * PAGE, 0);
-	EXPECT_TRUE(range_empty(dst, 8));
+	EXPECT_TRUE(um_range_empty(dst, 8));
 	munmap(dst, 8 * PAGE);
 }
 
@@ -223,7 +188,7 @@ TEST_F(err, prot_differs)
 	ASSERT_EQ(0, uffd_register(self->uffd, dst, PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, PAGE, 0);
-	EXPECT_TRUE(range_empty(dst, 1));
+	EXPECT_TRUE(um_range_empty(dst, 1));
 	munmap(dst, PAGE);
 }
 
@@ -243,7 +208,7 @@ TEST_F(err, both_read_only)
 	ASSERT_EQ(EINVAL, uffd_move(self->uffd, dst, src, PAGE, 0, &moved));
 	EXPECT_EQ(-EINVAL, moved);
 	EXPECT_EQ(-1, um_check(src, 1, 200));
-	EXPECT_TRUE(range_empty(dst, 1));
+	EXPECT_TRUE(um_range_empty(dst, 1));
 	munmap(dst, PAGE);
 	munmap(src, PAGE);
 }
@@ -388,7 +353,7 @@ TEST_F(err, overlap_dst_below_src)
 			       &moved));
 	EXPECT_EQ((int64_t)(4 * PAGE), moved);
 	EXPECT_EQ(-1, um_check(area, 4, 600));
-	EXPECT_TRUE(range_empty(area + 4 * PAGE, NPAGES - 4));
+	EXPECT_TRUE(um_range_empty(area + 4 * PAGE, NPAGES - 4));
 	munmap(area, NPAGES * PAGE);
 }
 
@@ -402,7 +367,7 @@ TEST(poisoned_src)
 	OPEN_UFFD_OR_SKIP(&uffd, UFFD_FEATURE_POISON | UFFD_FEATURE_SIGBUS);
 	ASSERT_NE(MAP_FAILED, src);
 	ASSERT_NE(MAP_FAILED, dst);
-	um_fill(page_at(src, 1), 1, 700);
+	um_fill(um_page_at(src, 1), 1, 700);
 	ASSERT_EQ(0, uffd_register(uffd, src, 2 * PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_EQ(0, uffd_register(uffd, dst, 2 * PAGE,
@@ -410,8 +375,8 @@ TEST(poisoned_src)
 	ASSERT_EQ(0, uffd_poison(uffd, src, PAGE));
 	ASSERT_EQ(EFAULT, uffd_move(uffd, dst, src, 2 * PAGE, 0, &moved));
 	EXPECT_EQ(-EFAULT, moved);
-	EXPECT_TRUE(range_empty(dst, 2));
-	EXPECT_EQ(-1, um_check(page_at(src, 1), 1, 700));
+	EXPECT_TRUE(um_range_empty(dst, 2));
+	EXPECT_EQ(-1, um_check(um_page_at(src, 1), 1, 700));
 	close(uffd);
 }
 
@@ -433,8 +398,7 @@ static int join_within(pthread_t t, int timeout_ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000 + 1;
+	um_deadline(&ts, timeout_ms + 1000);
 	return pthread_timedjoin_np(t, NULL, &ts);
 }
 

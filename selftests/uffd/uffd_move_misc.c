@@ -14,29 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mm_harness.h"
-#include "uffd.h"
-#include "uffd_move_util.h"
+#include "uffd_harness.h"
 
 #define PAGE		UM_PAGE
 #define DEADLINE_MS	10000
-
-#define OPEN_UFFD_OR_SKIP(fdp, features) do {				\
-	char _why[256];							\
-	int _ret = uffd_open_features(UFFD_FEATURE_MOVE | (features),	\
-				      (fdp), _why, sizeof(_why));	\
-	if (_ret == UFFD_UNSUPPORTED)					\
-		SKIP(return, "%s", _why);				\
-	ASSERT_EQ(0, _ret) TH_LOG("%s", _why);				\
-} while (0)
-
-static bool range_empty(const void *addr, size_t npages)
-{
-	size_t present, swapped;
-
-	return !um_range_state(addr, npages, &present, &swapped) &&
-	       !present && !swapped;
-}
 
 static int bind_to(void *addr, size_t len, int node)
 {
@@ -94,7 +75,7 @@ TEST(numa_node_kept)
 		EXPECT_EQ(want[i], um_page_node(dst + i * PAGE))
 			TH_LOG("dst page %d changed node", i);
 	EXPECT_EQ(-1, um_check(dst, 4, 0));
-	EXPECT_TRUE(range_empty(src, 4));
+	EXPECT_TRUE(um_range_empty(src, 4));
 	close(uffd);
 }
 
@@ -172,15 +153,9 @@ TEST(concurrent_movers_and_faulter)
 	int uffd, i, late = 0;
 
 	OPEN_UFFD_OR_SKIP(&uffd, 0);
-	src = um_map(2 * CPAGES * PAGE, PAGE);
-	dst = um_map(2 * CPAGES * PAGE, PAGE);
-	ASSERT_NE(MAP_FAILED, src);
-	ASSERT_NE(MAP_FAILED, dst);
-	ASSERT_EQ(0, madvise(src, 2 * CPAGES * PAGE, MADV_NOHUGEPAGE));
-	ASSERT_EQ(0, madvise(dst, 2 * CPAGES * PAGE, MADV_NOHUGEPAGE));
+	uffd_map_pair(_metadata, uffd, &src, &dst, 2 * CPAGES * PAGE, PAGE,
+		      NULL);
 	um_fill(src, 2 * CPAGES, 0);
-	ASSERT_EQ(0, uffd_register(uffd, dst, 2 * CPAGES * PAGE,
-				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	/* Drains the fault messages; the moves themselves wake the faulter. */
 	ASSERT_EQ(0, uffd_reader_start(&reader, uffd, 0));
 
@@ -197,8 +172,7 @@ TEST(concurrent_movers_and_faulter)
 	ASSERT_EQ(0, pthread_create(&tf, NULL, faulter_fn, &f));
 	pthread_barrier_wait(&start);
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += DEADLINE_MS / 1000;
+	um_deadline(&deadline, DEADLINE_MS);
 	for (i = 0; i < 2; i++)
 		late |= join_within(tm[i], &deadline) ? 1 << i : 0;
 	late |= join_within(tf, &deadline) ? 4 : 0;
@@ -220,7 +194,7 @@ TEST(concurrent_movers_and_faulter)
 	}
 	EXPECT_EQ(-1, f.bad) TH_LOG("faulter read wrong data");
 	EXPECT_EQ(-1, um_check(dst, 2 * CPAGES, 0));
-	EXPECT_TRUE(range_empty(src, 2 * CPAGES));
+	EXPECT_TRUE(um_range_empty(src, 2 * CPAGES));
 	pthread_barrier_destroy(&start);
 	close(uffd);
 }

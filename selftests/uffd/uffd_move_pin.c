@@ -16,14 +16,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mm_harness.h"
+#include "uffd_harness.h"
 #include "gup_pin.h"
-#include "uffd.h"
-#include "uffd_move_util.h"
 
 #define PAGE		UM_PAGE
 #define PMD		UM_PMD
@@ -138,7 +135,7 @@ static bool pin_sees_src(struct pin_case *c)
 static int pin_child(void *arg, int out, int in)
 {
 	struct pin_case *c = arg;
-	size_t npages, present, swapped;
+	size_t npages;
 	struct report r = { 0 };
 	const char *err;
 	char why[256];
@@ -167,8 +164,7 @@ static int pin_child(void *arg, int out, int in)
 	npages = c->len / PAGE;
 	r.stage = ST_CHECKED;
 	r.data_ok = um_check(c->src, npages, 0) == -1;
-	r.dst_empty = !um_range_state(c->dst, PMD / PAGE, &present, &swapped) &&
-		      !present && !swapped;
+	r.dst_empty = um_range_empty(c->dst, PMD / PAGE);
 	r.pin_ok = pin_sees_src(c);
 	um_send(out, &r, sizeof(r));
 	return 0;
@@ -193,10 +189,7 @@ FIXTURE_SETUP(pin)
 
 	self->child.pid = 0;
 	self->unmount_debugfs = false;
-	ret = uffd_open_features(UFFD_FEATURE_MOVE, &fd, why, sizeof(why));
-	if (ret == UFFD_UNSUPPORTED)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	OPEN_UFFD_OR_SKIP(&fd, 0);
 	close(fd);
 	if (variant->kind == PIN_GUP) {
 		struct gup_pin probe;
@@ -216,7 +209,7 @@ FIXTURE_TEARDOWN(pin)
 {
 	um_child_reap(&self->child, true, MOVE_DEADLINE_MS, NULL);
 	if (self->unmount_debugfs)
-		umount2("/sys/kernel/debug", MNT_DETACH);
+		gup_pin_umount_debugfs();
 }
 
 /* "R, 1234 ticks, wchan foo" for a child that will not go away. */
@@ -244,12 +237,11 @@ static void run_case(struct __test_metadata *_metadata,
 		     enum move_shape shape)
 {
 	struct pin_case c = { .kind = kind, .shape = shape, .uffd = -1 };
-	const char *no_thp = um_thp_unavailable();
 	struct report r;
 	int ret;
 
-	if (shape != SMALL_FOLIO && no_thp)
-		SKIP(return, "%s", no_thp);
+	if (shape != SMALL_FOLIO)
+		THP_OR_SKIP();
 	ASSERT_EQ(0, um_child_start(&self->child, pin_child, &c));
 	ASSERT_EQ(0, um_recv(self->child.from_child, &r, sizeof(r),
 			     SETUP_DEADLINE_MS)) TH_LOG("child setup stuck");

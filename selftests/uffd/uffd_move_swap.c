@@ -22,9 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mm_harness.h"
-#include "uffd.h"
-#include "uffd_move_util.h"
+#include "uffd_harness.h"
 #include "swap_dev.h"
 
 #define NPAGES		16
@@ -33,14 +31,6 @@
 #define PMD_PAGES	(PMD / PAGE)
 #define DEADLINE_MS	5000
 #define RACE_MS		2000
-
-static bool range_empty(const void *addr, size_t npages)
-{
-	size_t present, swapped;
-
-	return !um_range_state(addr, npages, &present, &swapped) &&
-	       !present && !swapped;
-}
 
 static size_t nr_swapped(const void *addr, size_t npages)
 {
@@ -84,31 +74,24 @@ FIXTURE(swap) {
 	struct swap_dev swapdev;
 };
 
+/* A 64 MiB swap device of this kind, or SKIP with prefix and the reason. */
+#define SWAP_DEV_OR_SKIP(d, kind, prefix) do {				\
+	char _why[256];							\
+	int _ret = swap_dev_setup((d), (kind), 64 << 20, _why,		\
+				  sizeof(_why));			\
+	if (_ret == SWAP_DEV_UNAVAILABLE)				\
+		SKIP(return, prefix "%s", _why);			\
+	ASSERT_EQ(0, _ret) TH_LOG("%s", _why);				\
+} while (0)
+
 FIXTURE_SETUP(swap)
 {
-	char why[256];
-	int ret;
-
 	self->swapdev.id = -1;
-	ret = uffd_open_features(UFFD_FEATURE_MOVE | UFFD_FEATURE_SIGBUS,
-				 &self->uffd, why, sizeof(why));
-	if (ret == UFFD_UNSUPPORTED)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
-	self->src = um_map(PMD, PMD);
-	self->dst = um_map(PMD, PMD);
-	ASSERT_NE(MAP_FAILED, self->src);
-	ASSERT_NE(MAP_FAILED, self->dst);
-	ASSERT_EQ(0, madvise(self->src, PMD, MADV_NOHUGEPAGE));
-	ASSERT_EQ(0, madvise(self->dst, PMD, MADV_NOHUGEPAGE));
-	ASSERT_EQ(0, uffd_register(self->uffd, self->dst, PMD,
-				   UFFDIO_REGISTER_MODE_MISSING, NULL));
+	OPEN_UFFD_OR_SKIP(&self->uffd, UFFD_FEATURE_SIGBUS);
+	uffd_map_pair(_metadata, self->uffd, &self->src, &self->dst, PMD, PMD,
+		      NULL);
 	/* Last: no ASSERT may bail out between swapon and the teardown. */
-	ret = swap_dev_setup(&self->swapdev, SWAP_DEV_ZRAM, 64 << 20, why,
-			     sizeof(why));
-	if (ret == SWAP_DEV_UNAVAILABLE)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	SWAP_DEV_OR_SKIP(&self->swapdev, SWAP_DEV_ZRAM, "");
 }
 
 /* Runs in the harness parent: the swap device outlives a crashed test. */
@@ -134,7 +117,7 @@ TEST_F(swap, swap_entry)
 	ASSERT_EQ((int64_t)(NPAGES * PAGE), moved);
 	EXPECT_EQ(NPAGES, nr_swapped(self->dst, NPAGES))
 		TH_LOG("not moved as swap entries");
-	EXPECT_TRUE(range_empty(self->src, NPAGES));
+	EXPECT_TRUE(um_range_empty(self->src, NPAGES));
 	/* Only now touch dst: the swap-in must find the data. */
 	EXPECT_EQ(-1, um_check(self->dst, NPAGES, 0));
 }
@@ -160,38 +143,27 @@ TEST_F(swap, swapcache_entry)
 	ASSERT_EQ((int64_t)(NPAGES * PAGE), moved);
 	EXPECT_EQ(NPAGES, nr_swapped(self->dst, NPAGES));
 	EXPECT_EQ(NPAGES, nr_swapcached(self->dst, NPAGES));
-	EXPECT_TRUE(range_empty(self->src, NPAGES));
+	EXPECT_TRUE(um_range_empty(self->src, NPAGES));
 	EXPECT_EQ(-1, um_check(self->dst, NPAGES, 100));
-}
-
-static int swap_holder(void *arg, int to_parent, int from_parent)
-{
-	char *src = arg, c = 'r';
-
-	if (um_send(to_parent, &c, 1) || um_recv(from_parent, &c, 1, 20000))
-		return 2;
-	return um_check(src, NPAGES, 200) == -1 ? 0 : 1;
 }
 
 /* fork() duplicates the swap entries and clears their exclusive bit. */
 TEST_F(swap, shared_swap_entry)
 {
+	struct um_holder holder = { self->src, NPAGES, 200 };
 	struct um_child child;
 	int64_t moved;
 	int status;
-	char c;
 
 	um_fill(self->src, NPAGES, 200);
 	SWAP_OUT_OR_FAIL(self->src, NPAGES);
-	ASSERT_EQ(0, um_child_start(&child, swap_holder, self->src));
-	ASSERT_EQ(0, um_recv(child.from_child, &c, 1, DEADLINE_MS));
+	uffd_holder_start(_metadata, &child, &holder, DEADLINE_MS);
 	ASSERT_EQ(EBUSY, uffd_move(self->uffd, self->dst, self->src,
 				   NPAGES * PAGE, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
-	EXPECT_TRUE(range_empty(self->dst, NPAGES));
+	EXPECT_TRUE(um_range_empty(self->dst, NPAGES));
 	EXPECT_EQ(NPAGES, nr_swapped(self->src, NPAGES));
-	ASSERT_EQ(0, um_send(child.to_child, &c, 1));
-	ASSERT_EQ(0, um_child_reap(&child, false, DEADLINE_MS, &status));
+	uffd_holder_finish(_metadata, &child, DEADLINE_MS, &status);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child saw changed data (status 0x%x)", status);
 	EXPECT_EQ(-1, um_check(self->src, NPAGES, 200));
@@ -250,7 +222,7 @@ static int move_all(int uffd, char *dst, char *src, size_t npages,
 		}
 		if (moved > 0) {
 			done += moved;
-			if (done < len && !range_empty(dst + done, 1)) {
+			if (done < len && !um_range_empty(dst + done, 1)) {
 				snprintf(why, whylen,
 					 ".move said %lld bytes, but page %zu was moved too",
 					 (long long)moved, done / PAGE);
@@ -307,23 +279,11 @@ FIXTURE(swap_async) {
 
 FIXTURE_SETUP(swap_async)
 {
-	const char *no_thp = um_thp_unavailable();
-	char why[256];
-	int ret;
-
 	self->swapdev.id = -1;
-	ret = uffd_open_features(UFFD_FEATURE_MOVE | UFFD_FEATURE_SIGBUS,
-				 &self->uffd, why, sizeof(why));
-	if (ret == UFFD_UNSUPPORTED)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
-	if (no_thp)
-		SKIP(return, "%s", no_thp);
-	ret = swap_dev_setup(&self->swapdev, SWAP_DEV_LOOP, 64 << 20, why,
-			     sizeof(why));
-	if (ret == SWAP_DEV_UNAVAILABLE)
-		SKIP(return, "needs a swap device with asynchronous I/O: %s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	OPEN_UFFD_OR_SKIP(&self->uffd, UFFD_FEATURE_SIGBUS);
+	THP_OR_SKIP();
+	SWAP_DEV_OR_SKIP(&self->swapdev, SWAP_DEV_LOOP,
+			 "needs a swap device with asynchronous I/O: ");
 }
 
 FIXTURE_TEARDOWN_PARENT(swap_async)
@@ -349,16 +309,14 @@ static long vmstat(const char *name)
 
 TEST_F(swap_async, large_folio_in_swapcache)
 {
-	char *thp = um_map(PMD, PMD), *dst = um_map(PMD, PMD);
+	char *thp = um_map(PMD, PMD);
+	char *dst = um_map_registered(self->uffd, PMD, PMD, 0);
 	long swpout;
 	int64_t moved;
 
 	ASSERT_NE(MAP_FAILED, thp);
-	ASSERT_NE(MAP_FAILED, dst);
-	ASSERT_EQ(0, uffd_register(self->uffd, dst, PMD,
-				   UFFDIO_REGISTER_MODE_MISSING, NULL));
-	if (!um_thp_fill(thp, 300))
-		SKIP(return, "no THP could be allocated (memory fragmented?)");
+	ASSERT_NE(NULL, dst);
+	THP_FILL_OR_SKIP(thp, 300);
 	swpout = vmstat("thp_swpout");
 	ASSERT_EQ(0, madvise(thp, PMD, MADV_PAGEOUT));
 	ASSERT_EQ(PMD_PAGES, nr_swapped(thp, PMD_PAGES))
@@ -377,7 +335,7 @@ TEST_F(swap_async, large_folio_in_swapcache)
 	EXPECT_EQ(-EBUSY, moved);
 	ASSERT_EQ(EBUSY, uffd_move(self->uffd, dst, thp, PMD, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
-	EXPECT_TRUE(range_empty(dst, PMD_PAGES));
+	EXPECT_TRUE(um_range_empty(dst, PMD_PAGES));
 	EXPECT_EQ(PMD_PAGES, nr_swapped(thp, PMD_PAGES));
 	EXPECT_EQ(-1, um_check(thp, PMD_PAGES, 300));
 }

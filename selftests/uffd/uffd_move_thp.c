@@ -14,30 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mm_harness.h"
-#include "uffd.h"
-#include "uffd_move_util.h"
+#include "uffd_harness.h"
 
 #define PAGE		UM_PAGE
 #define PMD		UM_PMD
 #define PMD_PAGES	(PMD / PAGE)
 #define DEADLINE_MS	5000
-
-static bool range_empty(const void *addr, size_t npages)
-{
-	size_t present, swapped;
-
-	return !um_range_state(addr, npages, &present, &swapped) &&
-	       !present && !swapped;
-}
-
-static bool range_present(const void *addr, size_t npages)
-{
-	size_t present, swapped;
-
-	return !um_range_state(addr, npages, &present, &swapped) &&
-	       present == npages;
-}
 
 static long anon_huge_kb(const void *addr)
 {
@@ -53,18 +35,9 @@ FIXTURE(thp) {
 
 FIXTURE_SETUP(thp)
 {
-	const char *no_thp = um_thp_unavailable();
-	char why[256];
-	int ret;
-
 	self->uffd = -1;
-	ret = uffd_open_features(UFFD_FEATURE_MOVE | UFFD_FEATURE_SIGBUS,
-				 &self->uffd, why, sizeof(why));
-	if (ret == UFFD_UNSUPPORTED)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
-	if (no_thp)
-		SKIP(return, "%s", no_thp);
+	OPEN_UFFD_OR_SKIP(&self->uffd, UFFD_FEATURE_SIGBUS);
+	THP_OR_SKIP();
 }
 
 FIXTURE_TEARDOWN(thp)
@@ -81,29 +54,13 @@ FIXTURE_TEARDOWN(thp)
 #define MAP_THP_OR_SKIP(var, len, first) do {				\
 	(var) = um_map((len), PMD);					\
 	ASSERT_NE(MAP_FAILED, (var));					\
-	if (!um_thp_fill((var), (first)))				\
-		SKIP(return, "no THP could be allocated (memory fragmented?)");\
+	THP_FILL_OR_SKIP((var), (first));				\
 	ASSERT_EQ(0, madvise((var), (len), MADV_NOHUGEPAGE));		\
 } while (0)
 
-/* An empty registered destination VMA of len bytes at a PMD boundary. */
-static char *map_dst(int uffd, size_t len, int advice)
-{
-	char *dst = um_map(len, PMD);
-
-	if (dst == MAP_FAILED)
-		return NULL;
-	if ((advice && madvise(dst, len, advice)) ||
-	    uffd_register(uffd, dst, len, UFFDIO_REGISTER_MODE_MISSING, NULL)) {
-		munmap(dst, len);
-		return NULL;
-	}
-	return dst;
-}
-
 static void pmd_move(struct __test_metadata *_metadata, int uffd, int advice)
 {
-	char *src, *dst = map_dst(uffd, PMD, advice);
+	char *src, *dst = um_map_registered(uffd, PMD, PMD, advice);
 	int64_t moved;
 
 	ASSERT_NE(NULL, dst);
@@ -114,7 +71,7 @@ static void pmd_move(struct __test_metadata *_metadata, int uffd, int advice)
 		TH_LOG("dst not PMD-mapped (AnonHugePages %ld kB)",
 		       anon_huge_kb(dst));
 	EXPECT_EQ(-1, um_check(dst, PMD_PAGES, 0));
-	EXPECT_TRUE(range_empty(src, PMD_PAGES));
+	EXPECT_TRUE(um_range_empty(src, PMD_PAGES));
 	EXPECT_EQ(0, anon_huge_kb(src));
 	munmap(src, PMD);
 	munmap(dst, PMD);
@@ -134,7 +91,7 @@ TEST_F(thp, pmd_move_nohugepage_dst)
 /* Source starts 4 KiB into the THP: split, 511 pages moved one by one. */
 TEST_F(thp, split_src_unaligned)
 {
-	char *src, *dst = map_dst(self->uffd, PMD, 0);
+	char *src, *dst = um_map_registered(self->uffd, PMD, PMD, 0);
 	int64_t moved;
 
 	ASSERT_NE(NULL, dst);
@@ -142,11 +99,11 @@ TEST_F(thp, split_src_unaligned)
 	ASSERT_EQ(0, uffd_move(self->uffd, dst, src + PAGE, PMD - PAGE, 0,
 			       &moved));
 	ASSERT_EQ((int64_t)(PMD - PAGE), moved);
-	ASSERT_TRUE(range_present(dst, PMD_PAGES - 1));
+	ASSERT_TRUE(um_range_present(dst, PMD_PAGES - 1));
 	EXPECT_EQ(-1, um_check(dst, PMD_PAGES - 1, 1));
-	EXPECT_TRUE(range_empty(dst + PMD - PAGE, 1));
+	EXPECT_TRUE(um_range_empty(dst + PMD - PAGE, 1));
 	EXPECT_EQ(-1, um_check(src, 1, 0));
-	EXPECT_TRUE(range_empty(src + PAGE, PMD_PAGES - 1));
+	EXPECT_TRUE(um_range_empty(src + PAGE, PMD_PAGES - 1));
 	EXPECT_EQ(0, anon_huge_kb(src));
 	EXPECT_EQ(0, anon_huge_kb(dst));
 	munmap(src, PMD);
@@ -156,16 +113,16 @@ TEST_F(thp, split_src_unaligned)
 /* Destination 4 KiB past a PMD boundary: split, moved by PTE. */
 TEST_F(thp, split_dst_unaligned)
 {
-	char *src, *dst = map_dst(self->uffd, 2 * PMD, 0);
+	char *src, *dst = um_map_registered(self->uffd, 2 * PMD, PMD, 0);
 	int64_t moved;
 
 	ASSERT_NE(NULL, dst);
 	MAP_THP_OR_SKIP(src, PMD, 0);
 	ASSERT_EQ(0, uffd_move(self->uffd, dst + PAGE, src, PMD, 0, &moved));
 	ASSERT_EQ((int64_t)PMD, moved);
-	ASSERT_TRUE(range_present(dst + PAGE, PMD_PAGES));
+	ASSERT_TRUE(um_range_present(dst + PAGE, PMD_PAGES));
 	EXPECT_EQ(-1, um_check(dst + PAGE, PMD_PAGES, 0));
-	EXPECT_TRUE(range_empty(src, PMD_PAGES));
+	EXPECT_TRUE(um_range_empty(src, PMD_PAGES));
 	EXPECT_EQ(0, anon_huge_kb(dst));
 	munmap(src, PMD);
 	munmap(dst, 2 * PMD);
@@ -174,7 +131,7 @@ TEST_F(thp, split_dst_unaligned)
 /* Less than 2 MiB: split; the rest stays at the source, intact. */
 TEST_F(thp, split_short_len)
 {
-	char *src, *dst = map_dst(self->uffd, PMD, 0);
+	char *src, *dst = um_map_registered(self->uffd, PMD, PMD, 0);
 	size_t half = PMD_PAGES / 2;
 	int64_t moved;
 
@@ -182,11 +139,11 @@ TEST_F(thp, split_short_len)
 	MAP_THP_OR_SKIP(src, PMD, 0);
 	ASSERT_EQ(0, uffd_move(self->uffd, dst, src, PMD / 2, 0, &moved));
 	ASSERT_EQ((int64_t)(PMD / 2), moved);
-	ASSERT_TRUE(range_present(dst, half));
+	ASSERT_TRUE(um_range_present(dst, half));
 	EXPECT_EQ(-1, um_check(dst, half, 0));
-	EXPECT_TRUE(range_empty(dst + PMD / 2, half));
-	EXPECT_TRUE(range_empty(src, half));
-	ASSERT_TRUE(range_present(src + PMD / 2, half));
+	EXPECT_TRUE(um_range_empty(dst + PMD / 2, half));
+	EXPECT_TRUE(um_range_empty(src, half));
+	ASSERT_TRUE(um_range_present(src + PMD / 2, half));
 	EXPECT_EQ(-1, um_check(src + PMD / 2, half, half));
 	EXPECT_EQ(0, anon_huge_kb(src));
 }
@@ -218,7 +175,7 @@ TEST_F(thp, split_dst_page_table)
 	EXPECT_EQ(-EEXIST, moved);
 	EXPECT_EQ(-1, um_check(last, 1, 9999));
 	EXPECT_EQ(-1, um_check(src + PMD - PAGE, 1, PMD_PAGES - 1));
-	EXPECT_TRUE(range_empty(src, PMD_PAGES - 1));
+	EXPECT_TRUE(um_range_empty(src, PMD_PAGES - 1));
 	EXPECT_EQ(0, anon_huge_kb(dst));
 }
 
@@ -256,7 +213,8 @@ static int is_huge_zero(const void *addr)
 
 TEST_F(thp, huge_zero_page)
 {
-	char *src = um_map(PMD, PMD), *dst = map_dst(self->uffd, PMD, 0);
+	char *src = um_map(PMD, PMD);
+	char *dst = um_map_registered(self->uffd, PMD, PMD, 0);
 	char buf[16] = "";
 	int64_t moved;
 	int zero;
@@ -268,7 +226,7 @@ TEST_F(thp, huge_zero_page)
 		SKIP(return, "huge zero page disabled (use_zero_page=0)");
 	ASSERT_EQ(0, madvise(src, PMD, MADV_HUGEPAGE));
 	(void)*(volatile char *)src;
-	ASSERT_TRUE(range_present(src, PMD_PAGES))
+	ASSERT_TRUE(um_range_present(src, PMD_PAGES))
 		TH_LOG("a read fault did not map the huge zero page");
 	zero = is_huge_zero(src);
 	if (zero >= 0)
@@ -276,43 +234,33 @@ TEST_F(thp, huge_zero_page)
 
 	ASSERT_EQ(0, uffd_move(self->uffd, dst, src, PMD, 0, &moved));
 	ASSERT_EQ((int64_t)PMD, moved);
-	ASSERT_TRUE(range_present(dst, PMD_PAGES));
+	ASSERT_TRUE(um_range_present(dst, PMD_PAGES));
 	if (zero >= 0)
 		EXPECT_EQ(1, is_huge_zero(dst)) TH_LOG("dst: not the huge zero page");
 	EXPECT_EQ(-1, um_check_zero(dst, PMD_PAGES));
-	EXPECT_TRUE(range_empty(src, PMD_PAGES));
-}
-
-static int thp_holder(void *arg, int to_parent, int from_parent)
-{
-	char *src = arg, c = 'r';
-
-	if (um_send(to_parent, &c, 1) || um_recv(from_parent, &c, 1, 20000))
-		return 2;
-	return um_check(src, PMD_PAGES, 0) == -1 ? 0 : 1;
+	EXPECT_TRUE(um_range_empty(src, PMD_PAGES));
 }
 
 /* A THP shared with a child is EBUSY, whole or split. */
 TEST_F(thp, shared_after_fork)
 {
-	char *src, *dst = map_dst(self->uffd, PMD, 0);
+	char *src, *dst = um_map_registered(self->uffd, PMD, PMD, 0);
+	struct um_holder holder = { .npages = PMD_PAGES, .first = 0 };
 	struct um_child child;
 	int64_t moved;
 	int status;
-	char c;
 
 	ASSERT_NE(NULL, dst);
 	MAP_THP_OR_SKIP(src, PMD, 0);
-	ASSERT_EQ(0, um_child_start(&child, thp_holder, src));
-	ASSERT_EQ(0, um_recv(child.from_child, &c, 1, DEADLINE_MS));
+	holder.addr = src;
+	uffd_holder_start(_metadata, &child, &holder, DEADLINE_MS);
 	EXPECT_EQ(EBUSY, uffd_move(self->uffd, dst, src, PMD, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
 	EXPECT_EQ(EBUSY, uffd_move(self->uffd, dst, src, PAGE, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
-	EXPECT_TRUE(range_empty(dst, PMD_PAGES));
+	EXPECT_TRUE(um_range_empty(dst, PMD_PAGES));
 	EXPECT_EQ(-1, um_check(src, PMD_PAGES, 0));
-	ASSERT_EQ(0, um_send(child.to_child, &c, 1));
-	ASSERT_EQ(0, um_child_reap(&child, false, DEADLINE_MS, &status));
+	uffd_holder_finish(_metadata, &child, DEADLINE_MS, &status);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child saw changed data (status 0x%x)", status);
 }
