@@ -171,7 +171,12 @@ int devmem_bar_open(struct devmem_bar *db, uint64_t min_size, char *why,
 			 (unsigned long long)(min_size >> 20), c.bdf, c.driver);
 		return DEVMEM_SKIP;
 	}
-	db->fd = open(DEVMEM_PATH, O_RDWR | O_CLOEXEC);
+	/*
+	 * O_SYNC maps uncached-minus, as vfio-pci does: a memtype that a
+	 * kernel bug leaks over the BAR then cannot conflict with a later
+	 * ioremap() of it (vfio's pread) in the same boot.
+	 */
+	db->fd = open(DEVMEM_PATH, O_RDWR | O_SYNC | O_CLOEXEC);
 	if (db->fd < 0) {
 		err = errno;
 		snprintf(why, whylen, "open " DEVMEM_PATH ": %s%s", strerror(err),

@@ -4,10 +4,10 @@
  * names it) that no driver claims, mmap()ed through /dev/mem.  mmap_mem()
  * maps it with remap_pfn_range() (7.2: f_op->mmap_prepare and the core's
  * remap action): every PTE present from mmap on, special, MAP_PRIVATE a
- * COW pfnmap, and on x86 the physical range is PAT-tracked for as long as
- * it is mapped.  CONFIG_STRICT_DEVMEM allows it, the BAR being neither
- * System RAM nor, unclaimed, busy (CONFIG_IO_STRICT_DEVMEM would refuse
- * a claimed one).
+ * COW pfnmap, and on x86 the physical range is PAT-tracked (uncached-minus:
+ * /dev/mem is opened O_SYNC) for as long as it is mapped.
+ * CONFIG_STRICT_DEVMEM allows it, the BAR being neither System RAM nor,
+ * unclaimed, busy (CONFIG_IO_STRICT_DEVMEM would refuse a claimed one).
  *
  * /dev/mem cannot pread() such a BAR: read_mem() serves addresses below
  * high_memory only, and a 64-bit BAR lies above the RAM.  The second data
