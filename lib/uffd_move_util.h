@@ -66,8 +66,10 @@ int um_page_node(const void *addr);
 /* An anonymous private RW mapping of len bytes at a multiple of align;
  * the VMA is exactly [ret, ret + len).  MAP_FAILED on error. */
 void *um_map(size_t len, size_t align);
-/* An empty um_map(len, align), madvise()d with advice unless it is 0,
- * registered MISSING on uffd.  NULL on error. */
+/*
+ * An empty um_map(len, align), madvise()d with advice unless it is 0,
+ * registered MISSING on uffd.  NULL on error.
+ */
 char *um_map_registered(int uffd, size_t len, size_t align, int advice);
 /* Why THP cannot be used for a PMD-sized anonymous folio, or NULL. */
 const char *um_thp_unavailable(void);
@@ -78,8 +80,10 @@ bool um_is_pmd_thp(void *addr);
 
 /* errno as a return value: never 0, even if the call did not set it. */
 int um_errno(void);
-/* now + timeout_ms on CLOCK_REALTIME, the clock of pthread_cond_timedwait()
- * and pthread_timedjoin_np(). */
+/*
+ * now + timeout_ms on CLOCK_REALTIME, the clock of pthread_cond_timedwait()
+ * and pthread_timedjoin_np().
+ */
 void um_deadline(struct timespec *ts, int timeout_ms);
 
 int um_read_str(const char *path, char *buf, size_t len);
