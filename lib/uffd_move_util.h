@@ -49,9 +49,11 @@ int um_pagemap(const void *addr, uint64_t *entry);
 /* Count pages of the range that are present / swapped out. */
 int um_range_state(const void *addr, size_t npages, size_t *present,
 		   size_t *swapped);
-/* Every page of the range is neither mapped nor swapped out. */
+/*
+ * No page of the range is mapped or swapped out / every page is mapped;
+ * false when /proc/self/pagemap cannot be read.
+ */
 bool um_range_empty(const void *addr, size_t npages);
-/* Every page of the range is mapped. */
 bool um_range_present(const void *addr, size_t npages);
 /* kpageflags of the page mapped at addr; ENODATA if not present or the
  * PFN is hidden (needs CAP_SYS_ADMIN). */
