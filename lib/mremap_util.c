@@ -57,6 +57,7 @@ void mrm_fill(void *addr, size_t len, unsigned long salt,
 static const unsigned long mrm_sample_words[] = {
 	0, MRM_WORDS_PER_PAGE / 2 + 3, MRM_WORDS_PER_PAGE - 1,
 };
+#define MRM_SAMPLES (sizeof(mrm_sample_words) / sizeof(mrm_sample_words[0]))
 
 void mrm_fill_sparse(void *addr, size_t len, unsigned long salt,
 		     unsigned long first_page)
@@ -65,7 +66,7 @@ void mrm_fill_sparse(void *addr, size_t len, unsigned long salt,
 	unsigned long pg, i, w;
 
 	for (pg = 0; pg < len / MRM_PAGE; pg++) {
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < MRM_SAMPLES; i++) {
 			w = mrm_sample_words[i];
 			p[pg * MRM_WORDS_PER_PAGE + w] =
 				mrm_word(salt, first_page + pg, w);
@@ -73,36 +74,37 @@ void mrm_fill_sparse(void *addr, size_t len, unsigned long salt,
 	}
 }
 
-long mrm_check(const void *addr, size_t len, unsigned long salt,
-	       unsigned long first_page)
+/*
+ * Offset of the first sampled word that does not hold the pattern of
+ * stream @salt (or, with @zero, 0), -1 when all do.
+ */
+static long mrm_check_samples(const void *addr, size_t len, bool zero,
+			      unsigned long salt, unsigned long first_page)
 {
 	const volatile uint64_t *p = addr;
 	unsigned long pg, i, w;
+	uint64_t want;
 
 	for (pg = 0; pg < len / MRM_PAGE; pg++) {
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < MRM_SAMPLES; i++) {
 			w = mrm_sample_words[i];
-			if (p[pg * MRM_WORDS_PER_PAGE + w] !=
-			    mrm_word(salt, first_page + pg, w))
+			want = zero ? 0 : mrm_word(salt, first_page + pg, w);
+			if (p[pg * MRM_WORDS_PER_PAGE + w] != want)
 				return (pg * MRM_WORDS_PER_PAGE + w) * 8;
 		}
 	}
 	return -1;
 }
 
+long mrm_check(const void *addr, size_t len, unsigned long salt,
+	       unsigned long first_page)
+{
+	return mrm_check_samples(addr, len, false, salt, first_page);
+}
+
 long mrm_check_zero(const void *addr, size_t len)
 {
-	const volatile uint64_t *p = addr;
-	unsigned long pg, i, w;
-
-	for (pg = 0; pg < len / MRM_PAGE; pg++) {
-		for (i = 0; i < 3; i++) {
-			w = mrm_sample_words[i];
-			if (p[pg * MRM_WORDS_PER_PAGE + w])
-				return (pg * MRM_WORDS_PER_PAGE + w) * 8;
-		}
-	}
-	return -1;
+	return mrm_check_samples(addr, len, true, 0, 0);
 }
 
 /* Only live while mrm_probe_read() runs, and per thread. */
@@ -139,18 +141,31 @@ static bool mrm_parse_vma(const char *line, struct mrm_vma *vma)
 		      vma->perms) == 3;
 }
 
+/*
+ * Read @f (/proc/self/maps or smaps) up to the first VMA that overlaps
+ * [start, end), leaving @f just after its line.  false when none does.
+ */
+static bool mrm_seek_vma(FILE *f, unsigned long start, unsigned long end,
+			 struct mrm_vma *vma)
+{
+	char line[512];
+
+	while (fgets(line, sizeof(line), f))
+		if (mrm_parse_vma(line, vma) &&
+		    vma->start < end && start < vma->end)
+			return true;
+	return false;
+}
+
 bool mrm_vma_at(const void *addr, struct mrm_vma *vma)
 {
 	unsigned long a = (unsigned long)addr;
-	char line[512];
-	bool found = false;
+	bool found;
 	FILE *f = fopen("/proc/self/maps", "r");
 
 	if (!f)
 		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = mrm_parse_vma(line, vma) &&
-			vma->start <= a && a < vma->end;
+	found = mrm_seek_vma(f, a, a + 1, vma);
 	fclose(f);
 	return found;
 }
@@ -159,15 +174,12 @@ bool mrm_range_unmapped(const void *addr, size_t len)
 {
 	unsigned long a = (unsigned long)addr;
 	struct mrm_vma vma;
-	char line[512];
-	bool overlap = false;
+	bool overlap;
 	FILE *f = fopen("/proc/self/maps", "r");
 
 	if (!f)
 		return false;
-	while (!overlap && fgets(line, sizeof(line), f))
-		overlap = mrm_parse_vma(line, &vma) &&
-			  vma.start < a + len && a < vma.end;
+	overlap = mrm_seek_vma(f, a, a + len, &vma);
 	fclose(f);
 	return !overlap;
 }
@@ -189,48 +201,66 @@ bool mrm_in_one_vma(const void *addr, size_t len)
 }
 
 /*
- * Position @f just after the smaps header of the VMA containing @addr.
- * Returns the opened file or NULL.
+ * /proc/self/smaps, read up to just after the header of the VMA
+ * containing @addr.  NULL when there is none.
  */
 static FILE *mrm_smaps_open(const void *addr)
 {
 	unsigned long a = (unsigned long)addr;
 	struct mrm_vma vma;
-	char line[512];
 	FILE *f = fopen("/proc/self/smaps", "r");
 
 	if (!f)
 		return NULL;
-	while (fgets(line, sizeof(line), f))
-		if (mrm_parse_vma(line, &vma) && vma.start <= a && a < vma.end)
-			return f;
+	if (mrm_seek_vma(f, a, a + 1, &vma))
+		return f;
 	fclose(f);
 	return NULL;
 }
 
-long mrm_smaps_kb(const void *addr, const char *field)
+/*
+ * Read @f up to the line "@field: ...", left in @line; with @one_vma not
+ * past the next VMA's smaps header.  false when there is none.
+ */
+static bool mrm_find_field(FILE *f, const char *field, bool one_vma,
+			   char *line, size_t len)
 {
 	size_t n = strlen(field);
 	struct mrm_vma vma;
+
+	while (fgets(line, len, f)) {
+		if (one_vma && mrm_parse_vma(line, &vma))
+			return false;
+		if (!strncmp(line, field, n) && line[n] == ':')
+			return true;
+	}
+	return false;
+}
+
+/* The number on the line mrm_find_field() finds, in kB; -1 when none. */
+static long mrm_field_kb(FILE *f, const char *field, bool one_vma)
+{
 	char line[512];
-	long kb = -1;
+
+	if (!mrm_find_field(f, field, one_vma, line, sizeof(line)))
+		return -1;
+	return strtol(line + strlen(field) + 1, NULL, 10);
+}
+
+long mrm_smaps_kb(const void *addr, const char *field)
+{
+	long kb;
 	FILE *f = mrm_smaps_open(addr);
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f) && !mrm_parse_vma(line, &vma)) {
-		if (!strncmp(line, field, n) && line[n] == ':') {
-			kb = strtol(line + n + 1, NULL, 10);
-			break;
-		}
-	}
+	kb = mrm_field_kb(f, field, true);
 	fclose(f);
 	return kb;
 }
 
 bool mrm_has_vmflag(const void *addr, const char *flag)
 {
-	struct mrm_vma vma;
 	char line[512];
 	bool found = false;
 	char *tok, *save;
@@ -238,13 +268,10 @@ bool mrm_has_vmflag(const void *addr, const char *flag)
 
 	if (!f)
 		return false;
-	while (fgets(line, sizeof(line), f) && !mrm_parse_vma(line, &vma)) {
-		if (strncmp(line, "VmFlags:", 8))
-			continue;
+	if (mrm_find_field(f, "VmFlags", true, line, sizeof(line))) {
 		for (tok = strtok_r(line + 8, " \n", &save); tok && !found;
 		     tok = strtok_r(NULL, " \n", &save))
 			found = !strcmp(tok, flag);
-		break;
 	}
 	fclose(f);
 	return found;
@@ -252,19 +279,12 @@ bool mrm_has_vmflag(const void *addr, const char *flag)
 
 long mrm_status_kb(const char *field)
 {
-	size_t n = strlen(field);
-	char line[256];
-	long kb = -1;
+	long kb;
 	FILE *f = fopen("/proc/self/status", "r");
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, field, n) && line[n] == ':') {
-			kb = strtol(line + n + 1, NULL, 10);
-			break;
-		}
-	}
+	kb = mrm_field_kb(f, field, false);
 	fclose(f);
 	return kb;
 }
