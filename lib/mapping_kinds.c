@@ -49,17 +49,31 @@ bool mk_is_shared(enum mk_kind kind)
 	       kind == MK_TMPFS_FILE;
 }
 
-static long mk_read_long(const char *path)
+/*
+ * Read a sysfs file into @buf, NUL-terminated.  Returns the bytes read
+ * (0 when the read failed), -errno when @path cannot be opened.
+ */
+static ssize_t mk_read_str(const char *path, char *buf, size_t len)
 {
-	char buf[32] = "";
 	int fd = open(path, O_RDONLY);
 	ssize_t n;
 
 	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return -errno;
+	n = read(fd, buf, len - 1);
 	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	return n;
+}
+
+static long mk_read_long(const char *path)
+{
+	char buf[32];
+
+	return mk_read_str(path, buf, sizeof(buf)) > 0 ?
+	       strtol(buf, NULL, 10) : -1;
 }
 
 static int mk_write_str(const char *path, const char *val)
@@ -82,10 +96,15 @@ static int mk_write_long(const char *path, long val)
 	return mk_write_str(path, buf);
 }
 
+long mk_huge_free(void)
+{
+	return mk_read_long(MK_HUGE_DIR "/free_hugepages");
+}
+
 /* Huge pages free and not promised to someone else's mapping. */
 static long mk_huge_available(void)
 {
-	long free_pages = mk_read_long(MK_HUGE_DIR "/free_hugepages");
+	long free_pages = mk_huge_free();
 	long resv = mk_read_long(MK_HUGE_DIR "/resv_hugepages");
 
 	return free_pages < 0 || resv < 0 ? -1 : free_pages - resv;
@@ -125,14 +144,11 @@ static int mk_prepare_hugetlb(struct mk_env *env, size_t bytes, char *why,
 /* Turn a THP "enabled" knob that says never into madvise, saving it. */
 static int mk_thp_unblock(const char *path, char *saved, size_t savedlen)
 {
-	char buf[128] = "";
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
+	char buf[128];
+	ssize_t n = mk_read_str(path, buf, sizeof(buf));
 
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	if (n == -ENOENT)
+		return 0;
 	if (n <= 0)
 		return -1;
 	if (!strstr(buf, "[never]"))
@@ -203,18 +219,26 @@ static int mk_prepare_tmpfs(struct mk_env *env, char *why, size_t whylen)
 	return 0;
 }
 
-static int mk_prepare_uffd(char *why, size_t whylen)
+/* The UFFDIO_API handshake for UFFD_FEATURE_SIGBUS: 0 or -errno. */
+static int mk_uffd_api(int fd)
 {
 	struct uffdio_api api = { .api = UFFD_API,
 				  .features = UFFD_FEATURE_SIGBUS };
+
+	if (ioctl(fd, UFFDIO_API, &api))
+		return -errno;
+	return api.features & UFFD_FEATURE_SIGBUS ? 0 : -EOPNOTSUPP;
+}
+
+static int mk_prepare_uffd(char *why, size_t whylen)
+{
 	int fd = syscall(SYS_userfaultfd, O_CLOEXEC);
 
 	if (fd < 0) {
 		snprintf(why, whylen, "userfaultfd(): %s", strerror(errno));
 		return 1;
 	}
-	if (ioctl(fd, UFFDIO_API, &api) ||
-	    !(api.features & UFFD_FEATURE_SIGBUS)) {
+	if (mk_uffd_api(fd)) {
 		snprintf(why, whylen, "UFFDIO_API lacks UFFD_FEATURE_SIGBUS");
 		close(fd);
 		return 1;
@@ -290,18 +314,19 @@ static int mk_open_file(struct mk_map *m, const struct mk_env *env,
 
 static int mk_register_uffd(struct mk_map *m)
 {
-	struct uffdio_api api = { .api = UFFD_API,
-				  .features = UFFD_FEATURE_SIGBUS };
 	struct uffdio_register reg = {
 		.range = { .start = (unsigned long)m->addr, .len = m->len },
 		.mode = UFFDIO_REGISTER_MODE_MISSING,
 	};
+	int ret;
 
 	m->uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (m->uffd < 0)
 		return -errno;
-	if (ioctl(m->uffd, UFFDIO_API, &api) ||
-	    ioctl(m->uffd, UFFDIO_REGISTER, &reg))
+	ret = mk_uffd_api(m->uffd);
+	if (ret)
+		return ret;
+	if (ioctl(m->uffd, UFFDIO_REGISTER, &reg))
 		return -errno;
 	return 0;
 }

@@ -58,6 +58,9 @@ size_t mk_unit(enum mk_kind kind);
 /* MAP_SHARED kinds: anonymous shared, memfd, tmpfs file. */
 bool mk_is_shared(enum mk_kind kind);
 
+/* Free 2 MiB hugetlb pages (free_hugepages), -1 when it cannot be read. */
+long mk_huge_free(void);
+
 /*
  * Get the system ready for mappings of @kind totalling @bytes.  Returns
  * 0 when ready, 1 when the kernel does not offer the kind (reason in

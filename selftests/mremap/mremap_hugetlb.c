@@ -8,8 +8,6 @@
  * huge pages rather than copying them.
  */
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "mm_harness.h"
@@ -17,7 +15,6 @@
 #include "mremap_window.h"
 
 #define SALT		0x4a6e
-#define HUGE_DIR	"/sys/kernel/mm/hugepages/hugepages-2048kB"
 
 FIXTURE(mremap_hugetlb) {
 	struct mrw w;
@@ -109,31 +106,18 @@ TEST_F(mremap_hugetlb, expand_fixed_einval)
 	mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, SALT, 0);
 }
 
-static long free_huge_pages(void)
-{
-	char buf[32] = "";
-	FILE *f = fopen(HUGE_DIR "/free_hugepages", "r");
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return buf[0] ? strtol(buf, NULL, 10) : -1;
-}
-
 /* A move takes the huge pages along: none is allocated or freed. */
 TEST_F(mremap_hugetlb, move_keeps_pages)
 {
-	long before = free_huge_pages();
+	long before = mk_huge_free();
 
 	ASSERT_LE(0, before);
 	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE | MREMAP_FIXED,
 					self->dst));
-	EXPECT_EQ(before, free_huge_pages());
+	EXPECT_EQ(before, mk_huge_free());
 	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
-	EXPECT_EQ(before, free_huge_pages());
+	EXPECT_EQ(before, mk_huge_free());
 	mrx_unmapped(_metadata, self->map, self->len);
 }
 
