@@ -47,15 +47,4 @@ char *mrw_at(const struct mrw *w, unsigned int u);
 /* Unmap the blocker: free space from the mapping's end to the destination. */
 void mrw_free_after(const struct mrw *w);
 
-/* One FIXTURE_VARIANT per mapping kind; the variant struct has .kind. */
-#define MRW_KIND_VARIANTS(f)						\
-	FIXTURE_VARIANT_ADD(f, anon_private) { .kind = MK_ANON_PRIVATE }; \
-	FIXTURE_VARIANT_ADD(f, anon_shared) { .kind = MK_ANON_SHARED };	\
-	FIXTURE_VARIANT_ADD(f, memfd) { .kind = MK_MEMFD };		\
-	FIXTURE_VARIANT_ADD(f, tmpfs_file) { .kind = MK_TMPFS_FILE };	\
-	FIXTURE_VARIANT_ADD(f, thp) { .kind = MK_THP };			\
-	FIXTURE_VARIANT_ADD(f, hugetlb) { .kind = MK_HUGETLB };		\
-	FIXTURE_VARIANT_ADD(f, mlocked) { .kind = MK_MLOCKED };		\
-	FIXTURE_VARIANT_ADD(f, uffd) { .kind = MK_UFFD }
-
 #endif /* MREMAP_WINDOW_H */

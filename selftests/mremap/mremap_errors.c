@@ -14,9 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "mm_harness.h"
-#include "mremap_expect.h"
-#include "mremap_window.h"
+#include "mremap_fixture.h"
 
 #ifndef __NR_mseal
 #define __NR_mseal 462
@@ -26,32 +24,14 @@
 #define SALT_DST	0xd5d5
 
 FIXTURE(mremap_err) {
-	struct mrw w;
-	char *map;
-	char *dst;	/* spare reserved space, mrw_at(MRW_DST_UNIT) */
-	size_t len;
-	size_t unit;
-};
-
-FIXTURE_VARIANT(mremap_err) {
-	enum mk_kind kind;
+	MRW_FIXTURE_MEMBERS;
 };
 
 MRW_KIND_VARIANTS(mremap_err);
 
 FIXTURE_SETUP(mremap_err)
 {
-	char why[160];
-	int ret;
-
-	ret = mrw_setup(&self->w, variant->kind, 0, SALT, why, sizeof(why));
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
-	self->map = self->w.map.addr;
-	self->dst = mrw_at(&self->w, MRW_DST_UNIT);
-	self->len = self->w.len;
-	self->unit = self->w.unit;
+	MRW_FIXTURE_SETUP(variant->kind, SALT);
 }
 
 FIXTURE_TEARDOWN_PARENT(mremap_err)
@@ -59,23 +39,11 @@ FIXTURE_TEARDOWN_PARENT(mremap_err)
 	mrw_restore(&self->w);
 }
 
-static bool is_hugetlb(const FIXTURE_VARIANT(mremap_err) *variant)
-{
-	return variant->kind == MK_HUGETLB;
-}
-
-/* The refused call changed nothing. */
-#define EXPECT_MAPPING_INTACT() do {					\
-		EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));	\
-		mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, \
-			  SALT, 0);					\
-	} while (0)
-
 TEST_F(mremap_err, fixed_without_maymove)
 {
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
 				     MREMAP_FIXED, self->dst));
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, overlap_fixed)
@@ -83,7 +51,7 @@ TEST_F(mremap_err, overlap_fixed)
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
 				     MREMAP_MAYMOVE | MREMAP_FIXED,
 				     self->map + self->unit));
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 /* A DONTUNMAP destination hint may not overlap the source either. */
@@ -92,7 +60,7 @@ TEST_F(mremap_err, overlap_dontunmap)
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
 				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
 				     self->map + self->unit));
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, misaligned_old)
@@ -102,13 +70,13 @@ TEST_F(mremap_err, misaligned_old)
 				     MREMAP_FIXED, self->dst));
 	MRX_FAILS(EINVAL, mrm_mremap(self->map + 1, MRM_PAGE, MRM_PAGE, 0,
 				     NULL));
-	if (is_hugetlb(variant)) {
+	if (variant->kind == MK_HUGETLB) {
 		/* Page-aligned is not enough: huge-page-aligned. */
 		MRX_FAILS(EINVAL, mrm_mremap(self->map + MRM_PAGE, MRM_PAGE,
 					     MRM_PAGE, MREMAP_MAYMOVE |
 					     MREMAP_FIXED, self->dst));
 	}
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, misaligned_new_fixed)
@@ -116,12 +84,12 @@ TEST_F(mremap_err, misaligned_new_fixed)
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
 				     MREMAP_MAYMOVE | MREMAP_FIXED,
 				     self->dst + 1));
-	if (is_hugetlb(variant)) {
+	if (variant->kind == MK_HUGETLB) {
 		MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
 					     MREMAP_MAYMOVE | MREMAP_FIXED,
 					     self->dst + MRM_PAGE));
 	}
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, misaligned_new_dontunmap)
@@ -129,7 +97,7 @@ TEST_F(mremap_err, misaligned_new_dontunmap)
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
 				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
 				     self->dst + 1));
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, new_len_zero)
@@ -137,7 +105,7 @@ TEST_F(mremap_err, new_len_zero)
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, 0, 0, NULL));
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, 0,
 				     MREMAP_MAYMOVE | MREMAP_FIXED, self->dst));
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, unknown_flags)
@@ -152,7 +120,7 @@ TEST_F(mremap_err, unknown_flags)
 					     self->len / 2,
 					     MREMAP_MAYMOVE | bad[i], NULL));
 	}
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, old_range_unmapped)
@@ -165,7 +133,7 @@ TEST_F(mremap_err, old_range_unmapped)
 				     MREMAP_MAYMOVE, NULL));
 	MRX_FAILS(EFAULT, mrm_mremap(hole, self->unit, self->unit,
 				     MREMAP_MAYMOVE | MREMAP_FIXED, self->dst));
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 	EXPECT_TRUE(mrm_range_unmapped(hole, self->unit));
 }
 
@@ -174,12 +142,12 @@ TEST_F(mremap_err, old_range_spans_vmas)
 {
 	size_t span = self->len + self->unit;
 
-	MRX_FAILS(is_hugetlb(variant) ? EINVAL : EFAULT,
+	MRX_FAILS(variant->kind == MK_HUGETLB ? EINVAL : EFAULT,
 		  mrm_mremap(self->map, span, 2 * span, MREMAP_MAYMOVE, NULL));
-	MRX_FAILS(is_hugetlb(variant) ? EINVAL : EFAULT,
+	MRX_FAILS(variant->kind == MK_HUGETLB ? EINVAL : EFAULT,
 		  mrm_mremap(self->map, span, span,
 			     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 	EXPECT_TRUE(mrm_in_one_vma(self->map + self->len, self->unit));
 }
 
@@ -190,7 +158,7 @@ TEST_F(mremap_err, dontunmap_without_maymove)
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
 				     MREMAP_DONTUNMAP | MREMAP_FIXED,
 				     self->dst));
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, dontunmap_resize)
@@ -199,7 +167,7 @@ TEST_F(mremap_err, dontunmap_resize)
 				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len / 2, self->len,
 				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 /* Every kind of remap of a sealed VMA is refused, before anything else. */
@@ -220,12 +188,12 @@ TEST_F(mremap_err, sealed)
 				    MREMAP_MAYMOVE | MREMAP_FIXED, self->dst));
 	MRX_FAILS(EPERM, mrm_mremap(half, self->len / 2, self->len / 2,
 				    MREMAP_MAYMOVE | MREMAP_FIXED, self->dst));
-	if (!is_hugetlb(variant)) {
+	if (variant->kind != MK_HUGETLB) {
 		MRX_FAILS(EPERM, mrm_mremap(self->map, self->len, self->len,
 					    MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
 					    NULL));
 	}
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 /*
@@ -243,7 +211,7 @@ TEST_F(mremap_err, refused_fixed_keeps_destination)
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 				  -1, 0));
 	mrm_fill(self->dst, dst_len, SALT_DST, 0);
-	if (is_hugetlb(variant)) {
+	if (variant->kind == MK_HUGETLB) {
 		ret = mrm_mremap(self->map, self->len, self->len,
 				 MREMAP_MAYMOVE | MREMAP_FIXED |
 				 MREMAP_DONTUNMAP, self->dst);
@@ -254,7 +222,7 @@ TEST_F(mremap_err, refused_fixed_keeps_destination)
 				 MREMAP_MAYMOVE | MREMAP_FIXED, self->dst);
 		MRX_FAILS(EFAULT, ret);
 	}
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 	EXPECT_TRUE(mrm_is_one_vma(self->dst, dst_len));
 	mrx_reads(_metadata, MK_READS_DATA, self->dst, dst_len, SALT_DST, 0);
 }

@@ -10,31 +10,17 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include "mm_harness.h"
-#include "mremap_expect.h"
-#include "mremap_window.h"
+#include "mremap_fixture.h"
 
 #define SALT		0x4a6e
 
 FIXTURE(mremap_hugetlb) {
-	struct mrw w;
-	char *map;
-	char *dst;
-	size_t len;
+	MRW_FIXTURE_MEMBERS;
 };
 
 FIXTURE_SETUP(mremap_hugetlb)
 {
-	char why[160];
-	int ret;
-
-	ret = mrw_setup(&self->w, MK_HUGETLB, 0, SALT, why, sizeof(why));
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
-	self->map = self->w.map.addr;
-	self->dst = mrw_at(&self->w, MRW_DST_UNIT);
-	self->len = self->w.len;
+	MRW_FIXTURE_SETUP(MK_HUGETLB, SALT);
 }
 
 FIXTURE_TEARDOWN_PARENT(mremap_hugetlb)
@@ -46,8 +32,7 @@ TEST_F(mremap_hugetlb, shrink_less_than_huge_page)
 {
 	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len,
 					self->len - MRM_PAGE, 0, NULL));
-	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
-	mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, SALT, 0);
+	MRW_EXPECT_INTACT(SALT);
 }
 
 /* new_len rounds up: 3 huge pages minus 4 KiB keeps 3 huge pages. */
@@ -102,8 +87,7 @@ TEST_F(mremap_hugetlb, expand_fixed_einval)
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, 2 * self->len,
 				     MREMAP_MAYMOVE | MREMAP_FIXED,
 				     self->dst));
-	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
-	mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, SALT, 0);
+	MRW_EXPECT_INTACT(SALT);
 }
 
 /* A move takes the huge pages along: none is allocated or freed. */

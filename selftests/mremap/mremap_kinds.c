@@ -16,47 +16,25 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "mm_harness.h"
-#include "mremap_expect.h"
-#include "mremap_window.h"
+#include "mremap_fixture.h"
 
 #define SALT		0x4b1d
 #define SALT_DST	0xd057
 
 FIXTURE(mremap_kind) {
-	struct mrw w;
-	char *map;
-	size_t len;
-	size_t unit;
+	MRW_FIXTURE_MEMBERS;
 	unsigned long pages;	/* in the mapping */
-};
-
-FIXTURE_VARIANT(mremap_kind) {
-	enum mk_kind kind;
 };
 
 MRW_KIND_VARIANTS(mremap_kind);
 
 FIXTURE_SETUP(mremap_kind)
 {
-	char why[160];
-	int ret;
-
-	ret = mrw_setup(&self->w, variant->kind, 0, SALT, why, sizeof(why));
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
-	self->map = self->w.map.addr;
-	self->len = self->w.len;
-	self->unit = self->w.unit;
+	MRW_FIXTURE_SETUP(variant->kind, SALT);
 	self->pages = self->len / MRM_PAGE;
 	/* Otherwise the kind would only repeat anon_private. */
-	if (variant->kind == MK_THP) {
-		ASSERT_EQ((long)(self->len >> 10),
-			  mrm_smaps_kb(self->map, "AnonHugePages")) {
-			mrw_restore(&self->w);
-		}
-	}
+	if (variant->kind == MK_THP)
+		MRW_ASSERT_THP_MAPPED();
 }
 
 /* In the parent: it runs even when the test died of a signal. */
@@ -65,25 +43,13 @@ FIXTURE_TEARDOWN_PARENT(mremap_kind)
 	mrw_restore(&self->w);
 }
 
-static bool is_hugetlb(const FIXTURE_VARIANT(mremap_kind) *variant)
-{
-	return variant->kind == MK_HUGETLB;
-}
-
-/* The mapping is as the setup left it: one VMA, all its data. */
-#define EXPECT_MAPPING_INTACT() do {					\
-		EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));	\
-		mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, \
-			  SALT, 0);					\
-	} while (0)
-
 TEST_F(mremap_kind, no_resize)
 {
 	EXPECT_EQ(self->map, mrm_mremap(self->map, self->len, self->len, 0,
 					NULL));
 	EXPECT_EQ(self->map, mrm_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE, NULL));
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_kind, shrink_in_place)
@@ -117,7 +83,7 @@ TEST_F(mremap_kind, shrink_across_vmas)
 
 TEST_F(mremap_kind, shrink_fixed)
 {
-	char *dst = mrw_at(&self->w, MRW_DST_UNIT);
+	char *dst = self->dst;
 	size_t half = self->len / 2;
 
 	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, half,
@@ -149,9 +115,9 @@ TEST_F(mremap_kind, expand_in_place)
 
 	mrw_free_after(&self->w);
 	ret = mrm_mremap(self->map, self->len, 2 * self->len, 0, NULL);
-	if (is_hugetlb(variant)) {
+	if (variant->kind == MK_HUGETLB) {
 		MRX_FAILS(EINVAL, ret);
-		EXPECT_MAPPING_INTACT();
+		MRW_EXPECT_INTACT(SALT);
 		return;
 	}
 	ASSERT_EQ(self->map, ret);
@@ -167,8 +133,8 @@ TEST_F(mremap_kind, expand_blocked_nomove)
 {
 	char *ret = mrm_mremap(self->map, self->len, 2 * self->len, 0, NULL);
 
-	MRX_FAILS(is_hugetlb(variant) ? EINVAL : ENOMEM, ret);
-	EXPECT_MAPPING_INTACT();
+	MRX_FAILS(variant->kind == MK_HUGETLB ? EINVAL : ENOMEM, ret);
+	MRW_EXPECT_INTACT(SALT);
 	/* The blocker is still there. */
 	EXPECT_TRUE(mrm_in_one_vma(self->map + self->len, self->unit));
 }
@@ -178,9 +144,9 @@ TEST_F(mremap_kind, expand_blocked_maymove)
 	char *ret = mrm_mremap(self->map, self->len, 2 * self->len,
 			       MREMAP_MAYMOVE, NULL);
 
-	if (is_hugetlb(variant)) {
+	if (variant->kind == MK_HUGETLB) {
 		MRX_FAILS(EINVAL, ret);
-		EXPECT_MAPPING_INTACT();
+		MRW_EXPECT_INTACT(SALT);
 		return;
 	}
 	ASSERT_NE(MAP_FAILED, ret);
@@ -198,7 +164,7 @@ TEST_F(mremap_kind, expand_blocked_maymove)
 /* Only the first half of the destination mapping is replaced. */
 TEST_F(mremap_kind, fixed_replaces_mapping)
 {
-	char *dst = mrw_at(&self->w, MRW_DST_UNIT);
+	char *dst = self->dst;
 
 	ASSERT_EQ(dst, mmap(dst, 2 * self->len, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
@@ -235,9 +201,9 @@ TEST_F(mremap_kind, dontunmap)
 	char *ret = mrm_mremap(self->map, self->len, self->len,
 			       MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
 
-	if (is_hugetlb(variant)) {
+	if (variant->kind == MK_HUGETLB) {
 		MRX_FAILS(EINVAL, ret);
-		EXPECT_MAPPING_INTACT();
+		MRW_EXPECT_INTACT(SALT);
 		return;
 	}
 	ASSERT_NE(MAP_FAILED, ret) TH_LOG("errno %d", errno);
@@ -248,14 +214,14 @@ TEST_F(mremap_kind, dontunmap)
 
 TEST_F(mremap_kind, dontunmap_fixed)
 {
-	char *dst = mrw_at(&self->w, MRW_DST_UNIT);
+	char *dst = self->dst;
 	char *ret = mrm_mremap(self->map, self->len, self->len,
 			       MREMAP_MAYMOVE | MREMAP_FIXED |
 			       MREMAP_DONTUNMAP, dst);
 
-	if (is_hugetlb(variant)) {
+	if (variant->kind == MK_HUGETLB) {
 		MRX_FAILS(EINVAL, ret);
-		EXPECT_MAPPING_INTACT();
+		MRW_EXPECT_INTACT(SALT);
 		return;
 	}
 	ASSERT_EQ(dst, ret);
@@ -272,12 +238,12 @@ TEST_F(mremap_kind, duplicate_old_len_zero)
 	ret = mrm_mremap(self->map, 0, self->len, MREMAP_MAYMOVE, NULL);
 	if (!mk_is_shared(variant->kind)) {
 		MRX_FAILS(EINVAL, ret);
-		EXPECT_MAPPING_INTACT();
+		MRW_EXPECT_INTACT(SALT);
 		return;
 	}
 	ASSERT_NE(MAP_FAILED, ret);
 	EXPECT_NE(self->map, ret);
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
 	/* The same pages, not a copy. */
 	src = (uint64_t *)(self->map + self->len - MRM_PAGE);
@@ -292,7 +258,7 @@ TEST_F(mremap_kind, duplicate_old_len_zero_nomove)
 	char *ret = mrm_mremap(self->map, 0, self->len, 0, NULL);
 
 	MRX_FAILS(mk_is_shared(variant->kind) ? ENOMEM : EINVAL, ret);
-	EXPECT_MAPPING_INTACT();
+	MRW_EXPECT_INTACT(SALT);
 }
 
 MM_HARNESS_MAIN

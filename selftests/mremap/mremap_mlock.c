@@ -12,31 +12,19 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-#include "mm_harness.h"
-#include "mremap_expect.h"
-#include "mremap_window.h"
+#include "mremap_fixture.h"
 
 #define SALT	0x10c4
 
 FIXTURE(mremap_mlock) {
-	struct mrw w;
-	char *map;
-	char *dst;
-	size_t len;
+	MRW_FIXTURE_MEMBERS;
 	long len_kb;
 	long vmlck_kb;	/* VmLck after setup */
 };
 
 FIXTURE_SETUP(mremap_mlock)
 {
-	char why[160];
-	int ret;
-
-	ret = mrw_setup(&self->w, MK_MLOCKED, 0, SALT, why, sizeof(why));
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
-	self->map = self->w.map.addr;
-	self->dst = mrw_at(&self->w, MRW_DST_UNIT);
-	self->len = self->w.len;
+	MRW_FIXTURE_SETUP(MK_MLOCKED, SALT);
 	self->len_kb = self->len >> 10;
 	self->vmlck_kb = mrm_status_kb("VmLck");
 	ASSERT_LE(self->len_kb, self->vmlck_kb);
@@ -128,8 +116,7 @@ TEST_F(mremap_mlock, expand_past_rlimit)
 				     MREMAP_MAYMOVE | MREMAP_FIXED,
 				     self->dst));
 	EXPECT_EQ(self->vmlck_kb, mrm_status_kb("VmLck"));
-	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
-	mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, SALT, 0);
+	MRW_EXPECT_INTACT(SALT);
 	/* A move that does not grow needs no more locked memory. */
 	EXPECT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE | MREMAP_FIXED,

@@ -9,37 +9,20 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include "mm_harness.h"
-#include "mremap_expect.h"
-#include "mremap_window.h"
+#include "mremap_fixture.h"
 
 #define SALT	0x7a9
 
 FIXTURE(mremap_thp) {
-	struct mrw w;
-	char *map;
-	char *dst;
-	size_t len;
+	MRW_FIXTURE_MEMBERS;
 	long len_kb;
 };
 
 FIXTURE_SETUP(mremap_thp)
 {
-	char why[160];
-	int ret;
-
-	ret = mrw_setup(&self->w, MK_THP, 0, SALT, why, sizeof(why));
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
-	self->map = self->w.map.addr;
-	self->dst = mrw_at(&self->w, MRW_DST_UNIT);
-	self->len = self->w.len;
+	MRW_FIXTURE_SETUP(MK_THP, SALT);
 	self->len_kb = self->len >> 10;
-	/* Verified, not assumed: the kernel claims THP and was asked. */
-	ASSERT_EQ(self->len_kb, mrm_smaps_kb(self->map, "AnonHugePages")) {
-		mrw_restore(&self->w);
-	}
+	MRW_ASSERT_THP_MAPPED();
 }
 
 FIXTURE_TEARDOWN_PARENT(mremap_thp)

@@ -16,34 +16,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mm_harness.h"
-#include "mremap_expect.h"
-#include "mremap_window.h"
+#include "mremap_fixture.h"
 #include "uffd.h"
 
 #define SALT	0x0ffd
 
 FIXTURE(mremap_uffd) {
-	struct mrw w;
+	MRW_FIXTURE_MEMBERS;
 	struct uffd_reader reader;
 	bool reading;
 	int uffd;
-	char *map;
-	char *dst;
-	size_t len;
 };
 
 FIXTURE_SETUP(mremap_uffd)
 {
-	char why[160];
-	int ret;
-
 	self->uffd = -1;
-	ret = mrw_setup(&self->w, MK_ANON_PRIVATE, 0, SALT, why, sizeof(why));
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
-	self->map = self->w.map.addr;
-	self->dst = mrw_at(&self->w, MRW_DST_UNIT);
-	self->len = self->w.len;
+	MRW_FIXTURE_SETUP(MK_ANON_PRIVATE, SALT);
 }
 
 FIXTURE_TEARDOWN(mremap_uffd)
