@@ -53,6 +53,16 @@ void mrm_fill(void *addr, size_t len, unsigned long salt,
 				mrm_word(salt, first_page + pg, w);
 }
 
+void *mrm_map_filled(void *at, size_t len, unsigned long salt)
+{
+	void *p = mmap(at, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+
+	if (p != MAP_FAILED)
+		mrm_fill(p, len, salt, 0);
+	return p;
+}
+
 /* First, a middle and the last word: offsets inside the page matter too. */
 static const unsigned long mrm_sample_words[] = {
 	0, MRM_WORDS_PER_PAGE / 2 + 3, MRM_WORDS_PER_PAGE - 1,

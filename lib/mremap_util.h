@@ -43,6 +43,13 @@ void mrm_fill_sparse(void *addr, size_t len, unsigned long salt,
 		     unsigned long first_page);
 
 /*
+ * Map @len bytes of anonymous private read-write memory at @at
+ * (MAP_FIXED) and mrm_fill() them from page 0 of stream @salt.  Returns
+ * what mmap() did: @at, or MAP_FAILED with errno set.
+ */
+void *mrm_map_filled(void *at, size_t len, unsigned long salt);
+
+/*
  * Check the pattern written by mrm_fill() at a few words of every page.
  * Returns -1 when all match, else the byte offset of the first mismatch.
  */

@@ -31,10 +31,8 @@ FIXTURE_SETUP(mremap_basic)
 {
 	self->window = mrm_reserve(WINDOW, MRM_PAGE);
 	ASSERT_NE(MAP_FAILED, self->window);
-	self->map = mmap(self->window + MRM_PAGE, LEN, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	self->map = mrm_map_filled(self->window + MRM_PAGE, LEN, SALT_SRC);
 	ASSERT_EQ(self->window + MRM_PAGE, self->map);
-	mrm_fill(self->map, LEN, SALT_SRC, 0);
 }
 
 FIXTURE_TEARDOWN(mremap_basic)
@@ -104,9 +102,7 @@ TEST_F(mremap_basic, fixed_replaces_mapping)
 	char *dst = self->window + WINDOW / 2;
 	char *ret;
 
-	ASSERT_EQ(dst, mmap(dst, 2 * LEN, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
-	mrm_fill(dst, 2 * LEN, SALT_DST, 0);
+	ASSERT_EQ(dst, mrm_map_filled(dst, 2 * LEN, SALT_DST));
 
 	ret = mrm_mremap(self->map, LEN, LEN, MREMAP_MAYMOVE | MREMAP_FIXED,
 			 dst);

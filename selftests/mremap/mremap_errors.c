@@ -207,10 +207,7 @@ TEST_F(mremap_err, refused_fixed_keeps_destination)
 	size_t dst_len = (MRW_UNITS - MRW_DST_UNIT) * self->unit;
 	char *ret;
 
-	ASSERT_EQ(self->dst, mmap(self->dst, dst_len, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-				  -1, 0));
-	mrm_fill(self->dst, dst_len, SALT_DST, 0);
+	ASSERT_EQ(self->dst, mrm_map_filled(self->dst, dst_len, SALT_DST));
 	if (variant->kind == MK_HUGETLB) {
 		ret = mrm_mremap(self->map, self->len, self->len,
 				 MREMAP_MAYMOVE | MREMAP_FIXED |

@@ -68,9 +68,7 @@ TEST_F(mremap_kind, shrink_across_vmas)
 	size_t half = self->len / 2, next_len = 2 * self->unit;
 	char *next = self->map + self->len;
 
-	ASSERT_EQ(next, mmap(next, next_len, PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
-	mrm_fill(next, next_len, SALT_DST, 0);
+	ASSERT_EQ(next, mrm_map_filled(next, next_len, SALT_DST));
 	/* Read-only: it must not merge with an anonymous mapping kind. */
 	ASSERT_EQ(0, mprotect(next, next_len, PROT_READ));
 
@@ -166,9 +164,7 @@ TEST_F(mremap_kind, fixed_replaces_mapping)
 {
 	char *dst = self->dst;
 
-	ASSERT_EQ(dst, mmap(dst, 2 * self->len, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
-	mrm_fill(dst, 2 * self->len, SALT_DST, 0);
+	ASSERT_EQ(dst, mrm_map_filled(dst, 2 * self->len, SALT_DST));
 
 	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, self->len,
 				  MREMAP_MAYMOVE | MREMAP_FIXED, dst));

@@ -50,16 +50,6 @@ static int probe_multi_vma_move(void)
 	return ret;
 }
 
-static char *map_anon(char *at, unsigned long salt)
-{
-	char *p = mmap(at, 2 * PG, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-
-	if (p != MAP_FAILED)
-		mrm_fill(p, 2 * PG, salt, 0);
-	return p;
-}
-
 FIXTURE_SETUP(mremap_multi)
 {
 	int ret = probe_multi_vma_move();
@@ -74,8 +64,8 @@ FIXTURE_SETUP(mremap_multi)
 	self->b = self->window + 3 * PG;
 	self->c = self->window + 5 * PG;
 	self->dst = self->window + DST_OFF;
-	ASSERT_EQ(self->a, map_anon(self->a, SALT_A));
-	ASSERT_EQ(self->c, map_anon(self->c, SALT_C));
+	ASSERT_EQ(self->a, mrm_map_filled(self->a, 2 * PG, SALT_A));
+	ASSERT_EQ(self->c, mrm_map_filled(self->c, 2 * PG, SALT_C));
 	self->memfd = memfd_create("mremap-multi", MFD_CLOEXEC);
 	ASSERT_LE(0, self->memfd);
 	ASSERT_EQ(0, ftruncate(self->memfd, 2 * PG));
