@@ -91,6 +91,20 @@ static void expect_remap_event(struct __test_metadata *_metadata,
 					  &msg));
 }
 
+/* Expect the reader to get one missing fault, and for @page. */
+static void expect_fault_at(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(mremap_uffd) *self, const char *page)
+{
+	struct uffd_msg msg;
+
+	ASSERT_EQ(0, uffd_reader_wait(&self->reader, UFFD_EVENT_PAGEFAULT, 1,
+				      2000));
+	ASSERT_EQ(0, uffd_reader_get(&self->reader, UFFD_EVENT_PAGEFAULT, 0,
+				     &msg));
+	EXPECT_EQ((unsigned long)page, msg.arg.pagefault.address &
+		  ~(MRM_PAGE - 1));
+}
+
 /*
  * Drop a page of @addr's range and read it: when the range is registered
  * the reader gets a missing fault for exactly that page (and maps the
@@ -100,22 +114,15 @@ static void expect_missing_fault(struct __test_metadata *_metadata,
 				 FIXTURE_DATA(mremap_uffd) *self, char *page,
 				 bool registered)
 {
-	struct uffd_msg msg;
-	int ret;
-
 	ASSERT_EQ(0, madvise(page, MRM_PAGE, MADV_DONTNEED));
 	EXPECT_EQ(0, *(volatile uint64_t *)(page + 8));
-	ret = uffd_reader_wait(&self->reader, UFFD_EVENT_PAGEFAULT, 1,
-			       registered ? 2000 : 200);
 	if (!registered) {
-		EXPECT_EQ(ETIMEDOUT, ret);
+		EXPECT_EQ(ETIMEDOUT, uffd_reader_wait(&self->reader,
+						      UFFD_EVENT_PAGEFAULT, 1,
+						      200));
 		return;
 	}
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, uffd_reader_get(&self->reader, UFFD_EVENT_PAGEFAULT, 0,
-				     &msg));
-	EXPECT_EQ((unsigned long)page, msg.arg.pagefault.address &
-		  ~(MRM_PAGE - 1));
+	expect_fault_at(_metadata, self, page);
 }
 
 TEST_F(mremap_uffd, remap_event_fixed_move)
@@ -246,7 +253,6 @@ TEST_F(mremap_uffd, no_remap_feature_unregisters)
 /* The DONTUNMAP source keeps its registration and lost its pages. */
 TEST_F(mremap_uffd, dontunmap_source_faults)
 {
-	struct uffd_msg msg;
 	char *ret;
 
 	START_UFFD(0);
@@ -258,12 +264,7 @@ TEST_F(mremap_uffd, dontunmap_source_faults)
 	EXPECT_TRUE(mrm_has_vmflag(self->map, "um"));
 	/* Not dropped first: the page really is gone from the source. */
 	EXPECT_EQ(0, *(volatile uint64_t *)(self->map + 2 * MRM_PAGE + 8));
-	ASSERT_EQ(0, uffd_reader_wait(&self->reader, UFFD_EVENT_PAGEFAULT, 1,
-				      2000));
-	ASSERT_EQ(0, uffd_reader_get(&self->reader, UFFD_EVENT_PAGEFAULT, 0,
-				     &msg));
-	EXPECT_EQ((unsigned long)self->map + 2 * MRM_PAGE,
-		  msg.arg.pagefault.address & ~(MRM_PAGE - 1));
+	expect_fault_at(_metadata, self, self->map + 2 * MRM_PAGE);
 }
 
 MM_HARNESS_MAIN
