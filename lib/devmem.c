@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "devmem.h"
+#include "mm_util.h"
 #include "vfio.h"
 
 #define DM_PCI		"/sys/bus/pci/devices"
@@ -205,35 +206,10 @@ void devmem_bar_close(struct devmem_bar *db)
 void *devmem_bar_map(const struct devmem_bar *db, uint64_t off, size_t len,
 		     int prot, int flags, size_t align, size_t skew)
 {
-	size_t span, head, tail;
-	char *res, *at;
-	void *p;
-	int err;
-
 	if (align < DM_PAGE)
 		align = DM_PAGE;
-	/* Reserve room to slide to the wanted alignment, then map over it. */
-	span = len + align + skew;
-	res = mmap(NULL, span, PROT_NONE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (res == MAP_FAILED)
-		return MAP_FAILED;
-	at = (char *)(((uintptr_t)res + align - 1) & ~(uintptr_t)(align - 1));
-	at += skew;
-	p = mmap(at, len, prot, flags | MAP_FIXED, db->fd, db->phys + off);
-	if (p == MAP_FAILED) {
-		err = errno;
-		munmap(res, span);
-		errno = err;
-		return MAP_FAILED;
-	}
-	head = at - res;
-	tail = span - head - len;
-	if (head)
-		munmap(res, head);
-	if (tail)
-		munmap(at + len, tail);
-	return p;
+	return mm_mmap_at(db->fd, db->phys + off, len, prot, flags, align,
+			  skew);
 }
 
 static int dm_copy(const struct devmem_bar *db, uint64_t off, void *buf,

@@ -15,6 +15,7 @@
 #include <linux/userfaultfd.h>
 
 #include "mapping_kinds.h"
+#include "mm_util.h"
 #include "mremap_util.h"
 
 #define MK_HUGE_DIR	"/sys/kernel/mm/hugepages/hugepages-2048kB"
@@ -49,43 +50,17 @@ bool mk_is_shared(enum mk_kind kind)
 	       kind == MK_TMPFS_FILE;
 }
 
-/*
- * Read a sysfs file into @buf, NUL-terminated.  Returns the bytes read
- * (0 when the read failed), -errno when @path cannot be opened.
- */
-static ssize_t mk_read_str(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		n = 0;
-	buf[n] = '\0';
-	return n;
-}
-
 static long mk_read_long(const char *path)
 {
 	char buf[32];
 
-	return mk_read_str(path, buf, sizeof(buf)) > 0 ?
+	return mm_read_str(path, buf, sizeof(buf)) > 0 ?
 	       strtol(buf, NULL, 10) : -1;
 }
 
 static int mk_write_str(const char *path, const char *val)
 {
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
+	return mm_write_str(path, val) == (ssize_t)strlen(val) ? 0 : -1;
 }
 
 static int mk_write_long(const char *path, long val)
@@ -145,7 +120,7 @@ static int mk_prepare_hugetlb(struct mk_env *env, size_t bytes, char *why,
 static int mk_thp_unblock(const char *path, char *saved, size_t savedlen)
 {
 	char buf[128];
-	ssize_t n = mk_read_str(path, buf, sizeof(buf));
+	ssize_t n = mm_read_str(path, buf, sizeof(buf));
 
 	if (n == -ENOENT)
 		return 0;
@@ -408,7 +383,7 @@ enum mk_read mk_dontunmap_source(enum mk_kind kind)
 enum mk_read mk_read_page(const void *addr, unsigned long salt,
 			  unsigned long pg)
 {
-	switch (mrm_probe_read(addr)) {
+	switch (mm_probe_read(addr)) {
 	case SIGBUS:
 		return MK_READS_SIGBUS;
 	case SIGSEGV:

@@ -56,8 +56,8 @@ static inline void mrx_unmapped(struct __test_metadata *_metadata,
 	EXPECT_TRUE(mrm_range_unmapped(addr, len)) {
 		TH_LOG("%p..%p still in /proc/self/maps", p, p + len);
 	}
-	EXPECT_EQ(SIGSEGV, mrm_probe_read(p));
-	EXPECT_EQ(SIGSEGV, mrm_probe_read(p + len - 1));
+	EXPECT_EQ(SIGSEGV, mm_probe_read(p));
+	EXPECT_EQ(SIGSEGV, mm_probe_read(p + len - 1));
 }
 
 /* Expect an mremap() (evaluated here, once) to fail with @err. */

@@ -73,7 +73,7 @@
  */
 #define MRW_ASSERT_THP_MAPPED() do {					\
 		ASSERT_EQ((long)(self->len >> 10),			\
-			  mrm_smaps_kb(self->map, "AnonHugePages")) {	\
+			  mm_smaps_kb(self->map, "AnonHugePages")) {	\
 			mrw_restore(&self->w);				\
 		}							\
 	} while (0)

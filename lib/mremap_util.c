@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers shared by the mremap tests; see mremap_util.h. */
 #include <errno.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,19 +21,10 @@ void *mrm_mremap(void *old, size_t old_len, size_t new_len,
 	return ret == -1 ? MAP_FAILED : (void *)ret;
 }
 
-/* splitmix64 finaliser: nearby inputs give unrelated outputs. */
-static uint64_t mrm_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 static uint64_t mrm_word(unsigned long salt, unsigned long page,
 			 unsigned long word)
 {
-	uint64_t w = mrm_mix(mrm_mix(salt) ^ page) ^ (word * 0x100000001b3ULL);
+	uint64_t w = mm_mix(mm_mix(salt) ^ page) ^ (word * 0x100000001b3ULL);
 
 	/* Never 0, so a zero-filled page can not pass for pattern data. */
 	return w ? w : 1;
@@ -117,57 +106,7 @@ long mrm_check_zero(const void *addr, size_t len)
 	return mrm_check_samples(addr, len, true, 0, 0);
 }
 
-/* Only live while mrm_probe_read() runs, and per thread. */
-static __thread sigjmp_buf *mrm_probe_jmp;
-
-static void mrm_probe_handler(int sig)
-{
-	siglongjmp(*mrm_probe_jmp, sig);
-}
-
-int mrm_probe_read(const void *addr)
-{
-	struct sigaction sa = { .sa_handler = mrm_probe_handler };
-	struct sigaction old_segv, old_bus;
-	sigjmp_buf jmp;
-	int sig;
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sigaction(SIGBUS, &sa, &old_bus);
-	mrm_probe_jmp = &jmp;
-	sig = sigsetjmp(jmp, 1);
-	if (!sig)
-		(void)*(const volatile char *)addr;
-	mrm_probe_jmp = NULL;
-	sigaction(SIGSEGV, &old_segv, NULL);
-	sigaction(SIGBUS, &old_bus, NULL);
-	return sig;
-}
-
-static bool mrm_parse_vma(const char *line, struct mrm_vma *vma)
-{
-	return sscanf(line, "%lx-%lx %7s", &vma->start, &vma->end,
-		      vma->perms) == 3;
-}
-
-/*
- * Read @f (/proc/self/maps or smaps) up to the first VMA that overlaps
- * [start, end), leaving @f just after its line.  false when none does.
- */
-static bool mrm_seek_vma(FILE *f, unsigned long start, unsigned long end,
-			 struct mrm_vma *vma)
-{
-	char line[512];
-
-	while (fgets(line, sizeof(line), f))
-		if (mrm_parse_vma(line, vma) &&
-		    vma->start < end && start < vma->end)
-			return true;
-	return false;
-}
-
-bool mrm_vma_at(const void *addr, struct mrm_vma *vma)
+bool mrm_vma_at(const void *addr, struct mm_vma *vma)
 {
 	unsigned long a = (unsigned long)addr;
 	bool found;
@@ -175,7 +114,7 @@ bool mrm_vma_at(const void *addr, struct mrm_vma *vma)
 
 	if (!f)
 		return false;
-	found = mrm_seek_vma(f, a, a + 1, vma);
+	found = mm_seek_vma(f, a, a + 1, vma);
 	fclose(f);
 	return found;
 }
@@ -183,20 +122,20 @@ bool mrm_vma_at(const void *addr, struct mrm_vma *vma)
 bool mrm_range_unmapped(const void *addr, size_t len)
 {
 	unsigned long a = (unsigned long)addr;
-	struct mrm_vma vma;
+	struct mm_vma vma;
 	bool overlap;
 	FILE *f = fopen("/proc/self/maps", "r");
 
 	if (!f)
 		return false;
-	overlap = mrm_seek_vma(f, a, a + len, &vma);
+	overlap = mm_seek_vma(f, a, a + len, &vma);
 	fclose(f);
 	return !overlap;
 }
 
 bool mrm_is_one_vma(const void *addr, size_t len)
 {
-	struct mrm_vma vma;
+	struct mm_vma vma;
 
 	return mrm_vma_at(addr, &vma) && vma.start == (unsigned long)addr &&
 	       vma.end == (unsigned long)addr + len;
@@ -204,69 +143,10 @@ bool mrm_is_one_vma(const void *addr, size_t len)
 
 bool mrm_in_one_vma(const void *addr, size_t len)
 {
-	struct mrm_vma vma;
+	struct mm_vma vma;
 
 	return mrm_vma_at(addr, &vma) &&
 	       vma.end >= (unsigned long)addr + len;
-}
-
-/*
- * /proc/self/smaps, read up to just after the header of the VMA
- * containing @addr.  NULL when there is none.
- */
-static FILE *mrm_smaps_open(const void *addr)
-{
-	unsigned long a = (unsigned long)addr;
-	struct mrm_vma vma;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return NULL;
-	if (mrm_seek_vma(f, a, a + 1, &vma))
-		return f;
-	fclose(f);
-	return NULL;
-}
-
-/*
- * Read @f up to the line "@field: ...", left in @line; with @one_vma not
- * past the next VMA's smaps header.  false when there is none.
- */
-static bool mrm_find_field(FILE *f, const char *field, bool one_vma,
-			   char *line, size_t len)
-{
-	size_t n = strlen(field);
-	struct mrm_vma vma;
-
-	while (fgets(line, len, f)) {
-		if (one_vma && mrm_parse_vma(line, &vma))
-			return false;
-		if (!strncmp(line, field, n) && line[n] == ':')
-			return true;
-	}
-	return false;
-}
-
-/* The number on the line mrm_find_field() finds, in kB; -1 when none. */
-static long mrm_field_kb(FILE *f, const char *field, bool one_vma)
-{
-	char line[512];
-
-	if (!mrm_find_field(f, field, one_vma, line, sizeof(line)))
-		return -1;
-	return strtol(line + strlen(field) + 1, NULL, 10);
-}
-
-long mrm_smaps_kb(const void *addr, const char *field)
-{
-	long kb;
-	FILE *f = mrm_smaps_open(addr);
-
-	if (!f)
-		return -1;
-	kb = mrm_field_kb(f, field, true);
-	fclose(f);
-	return kb;
 }
 
 bool mrm_has_vmflag(const void *addr, const char *flag)
@@ -274,11 +154,11 @@ bool mrm_has_vmflag(const void *addr, const char *flag)
 	char line[512];
 	bool found = false;
 	char *tok, *save;
-	FILE *f = mrm_smaps_open(addr);
+	FILE *f = mm_smaps_open(addr);
 
 	if (!f)
 		return false;
-	if (mrm_find_field(f, "VmFlags", true, line, sizeof(line))) {
+	if (mm_find_field(f, "VmFlags", true, line, sizeof(line))) {
 		for (tok = strtok_r(line + 8, " \n", &save); tok && !found;
 		     tok = strtok_r(NULL, " \n", &save))
 			found = !strcmp(tok, flag);
@@ -294,7 +174,7 @@ long mrm_status_kb(const char *field)
 
 	if (!f)
 		return -1;
-	kb = mrm_field_kb(f, field, false);
+	kb = mm_field_kb(f, field, false);
 	fclose(f);
 	return kb;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the mremap tests: per-page data patterns, raw mremap,
- * /proc/self/{maps,smaps,status} queries and in-process fault probes.
+ * /proc/self/{maps,smaps,status} queries; the generic pieces (pattern
+ * mixer, smaps walk, fault probe) are in mm_util.h.
  */
 #ifndef MREMAP_UTIL_H
 #define MREMAP_UTIL_H
@@ -9,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "mm_util.h"
 
 #define MRM_PAGE	4096UL
 #define MRM_PMD		(2UL << 20)
@@ -59,21 +62,8 @@ long mrm_check(const void *addr, size_t len, unsigned long salt,
 /* Returns -1 when the sampled words of every page are 0, else an offset. */
 long mrm_check_zero(const void *addr, size_t len);
 
-/*
- * Read one byte at @addr, catching the fault.  Returns 0 when the read
- * worked, else the signal it raised (SIGSEGV, SIGBUS).
- */
-int mrm_probe_read(const void *addr);
-
-/* The VMA containing an address, as /proc/self/maps shows it. */
-struct mrm_vma {
-	unsigned long start;
-	unsigned long end;
-	char perms[8];
-};
-
 /* false when no VMA contains @addr. */
-bool mrm_vma_at(const void *addr, struct mrm_vma *vma);
+bool mrm_vma_at(const void *addr, struct mm_vma *vma);
 
 /* true when no VMA overlaps [addr, addr + len). */
 bool mrm_range_unmapped(const void *addr, size_t len);
@@ -86,12 +76,6 @@ bool mrm_is_one_vma(const void *addr, size_t len);
  * further, where the kernel merged it with a compatible neighbour.
  */
 bool mrm_in_one_vma(const void *addr, size_t len);
-
-/*
- * A field of the smaps entry of the VMA containing @addr, in kB
- * ("AnonHugePages", "Locked", "Rss", ...).  -1 when absent.
- */
-long mrm_smaps_kb(const void *addr, const char *field);
 
 /* Whether the VmFlags of the VMA containing @addr include @flag ("lo"). */
 bool mrm_has_vmflag(const void *addr, const char *flag);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mm_util.h"
 #include "pfnmap_kmod.h"
 
 #define PKM_PAGE	4096ULL
@@ -126,35 +127,9 @@ int pfnmap_kmod_set_max_level(struct pfnmap_kmod *km, unsigned int level)
 void *pfnmap_kmod_map(struct pfnmap_kmod *km, uint64_t off, size_t len,
 		      int prot, int flags, size_t align, size_t skew)
 {
-	size_t span, head, tail;
-	char *res, *at;
-	void *p;
-	int err;
-
 	if (align < PKM_PAGE)
 		align = PKM_PAGE;
-	/* Reserve room to slide to the wanted alignment, then map over it. */
-	span = len + align + skew;
-	res = mmap(NULL, span, PROT_NONE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (res == MAP_FAILED)
-		return MAP_FAILED;
-	at = (char *)(((uintptr_t)res + align - 1) & ~(uintptr_t)(align - 1));
-	at += skew;
-	p = mmap(at, len, prot, flags | MAP_FIXED, km->fd, off);
-	if (p == MAP_FAILED) {
-		err = errno;
-		munmap(res, span);
-		errno = err;
-		return MAP_FAILED;
-	}
-	head = at - res;
-	tail = span - head - len;
-	if (head)
-		munmap(res, head);
-	if (tail)
-		munmap(at + len, tail);
-	return p;
+	return mm_mmap_at(km->fd, off, len, prot, flags, align, skew);
 }
 
 int pfnmap_kmod_query(struct pfnmap_kmod *km, const void *addr,
@@ -251,17 +226,9 @@ uint64_t pfnmap_kmod_level_size(unsigned int level)
 	}
 }
 
-static uint64_t pkm_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 uint64_t pfnmap_kmod_value(uint64_t seed, uint64_t rpage, unsigned int word)
 {
-	return pkm_mix(seed ^ pkm_mix(rpage * PKM_PAGE_WORDS + word));
+	return mm_mix(seed ^ mm_mix(rpage * PKM_PAGE_WORDS + word));
 }
 
 int pfnmap_kmod_samples(uint64_t npages, uint64_t *out)

@@ -4,13 +4,12 @@
  * checks, touching and fault probing; see pfnmap_provider.h.
  */
 #include <errno.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "mm_util.h"
 #include "pfnmap_provider.h"
 
 #define PP_PAGE		4096ULL
@@ -209,45 +208,12 @@ uint64_t pfnmap_touch(struct pfnmap *pm, uint64_t off, uint64_t end,
 	return entries;
 }
 
-static __thread sigjmp_buf *pp_fault_jmp;
-
-static void pp_fault_handler(int sig)
-{
-	(void)sig;
-	siglongjmp(*pp_fault_jmp, 1);
-}
-
-static bool pp_faults(volatile char *p, bool write)
-{
-	struct sigaction sa = { .sa_handler = pp_fault_handler };
-	struct sigaction old_segv, old_bus;
-	volatile bool faulted = false;
-	sigjmp_buf jb;
-	char c;
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sigaction(SIGBUS, &sa, &old_bus);
-	pp_fault_jmp = &jb;
-	if (!sigsetjmp(jb, 1)) {
-		c = *p;
-		if (write)
-			*p = c;
-	} else {
-		faulted = true;
-	}
-	pp_fault_jmp = NULL;
-	sigaction(SIGSEGV, &old_segv, NULL);
-	sigaction(SIGBUS, &old_bus, NULL);
-	return faulted;
-}
-
 bool pfnmap_write_faults(volatile char *p)
 {
-	return pp_faults(p, true);
+	return mm_probe(p, true) != 0;
 }
 
 bool pfnmap_read_faults(const volatile char *p)
 {
-	return pp_faults((volatile char *)p, false);
+	return mm_probe((volatile char *)p, false) != 0;
 }

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kconfig.h"
+#include "mm_util.h"
 #include "pfnmap_provider.h"
 
 #define PP_PAGE		4096ULL
@@ -172,37 +172,6 @@ static int pp_check_req(const struct pfnmap_req *r, char *why, size_t whylen)
 	return 0;
 }
 
-/* Reserve room to slide to the wanted alignment, then map over it. */
-static void *pp_mmap_at(int fd, uint64_t foff, size_t len, int prot,
-			int flags, size_t align, size_t skew)
-{
-	size_t span = len + align + skew, head, tail;
-	char *res, *at;
-	void *p;
-	int err;
-
-	res = mmap(NULL, span, PROT_NONE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (res == MAP_FAILED)
-		return MAP_FAILED;
-	at = (char *)(((uintptr_t)res + align - 1) & ~(uintptr_t)(align - 1));
-	at += skew;
-	p = mmap(at, len, prot, flags | MAP_FIXED, fd, foff);
-	if (p == MAP_FAILED) {
-		err = errno;
-		munmap(res, span);
-		errno = err;
-		return MAP_FAILED;
-	}
-	head = at - res;
-	tail = span - head - len;
-	if (head)
-		munmap(res, head);
-	if (tail)
-		munmap(at + len, tail);
-	return p;
-}
-
 /*
  * Address congruent to the physical one modulo the level's entry size;
  * vfio maps as large as it can, so one entry size off modulo the next.
@@ -232,7 +201,7 @@ static int pp_map(struct pfnmap *pm, char *why, size_t whylen)
 		foff = r->off;
 		break;
 	}
-	pm->addr = pp_mmap_at(fd, foff, r->len, r->prot, flags, align,
+	pm->addr = mm_mmap_at(fd, foff, r->len, r->prot, flags, align,
 			      (pm->phys + extra + r->skew) % align);
 	if (pm->addr == MAP_FAILED) {
 		snprintf(why, whylen, "mmap(%s, %llu MiB at +%#llx, %s): %s",
@@ -437,13 +406,4 @@ int64_t pfnmap_check_path(struct pfnmap *pm, uint64_t seed,
 int pfnmap_samples(const struct pfnmap *pm, uint64_t *out)
 {
 	return pfnmap_kmod_samples(pm->req.len / PP_PAGE, out);
-}
-
-uint64_t pfnmap_seed(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec << 30) ^ ts.tv_nsec ^
-	       ((uint64_t)getpid() << 48);
 }

@@ -183,7 +183,4 @@ uint64_t pfnmap_touch(struct pfnmap *pm, uint64_t off, uint64_t end,
 bool pfnmap_write_faults(volatile char *p);
 bool pfnmap_read_faults(const volatile char *p);
 
-/* A fresh seed: regions and BARs outlive a test. */
-uint64_t pfnmap_seed(void);
-
 #endif /* MM_PFNMAP_PROVIDER_H */

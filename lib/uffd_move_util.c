@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mm_util.h"
 #include "uffd.h"
 #include "uffd_move_util.h"
 
@@ -35,18 +36,10 @@ void um_deadline(struct timespec *ts, int timeout_ms)
 	}
 }
 
-static uint64_t um_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 static uint64_t um_word(uint64_t page, uint64_t word)
 {
 	/* Never zero, so a zero-filled page can never match. */
-	return um_mix(um_mix(page) ^ word) | 1;
+	return mm_mix(mm_mix(page) ^ word) | 1;
 }
 
 void um_fill(void *addr, size_t npages, uint64_t first)
@@ -181,17 +174,6 @@ int um_smaps_line(const void *addr, const char *field, char *buf, size_t len)
 	return ret;
 }
 
-int um_smaps_kb(const void *addr, const char *field, long *kb)
-{
-	char buf[64];
-	int ret;
-
-	ret = um_smaps_line(addr, field, buf, sizeof(buf));
-	if (!ret)
-		*kb = strtol(buf, NULL, 10);
-	return ret;
-}
-
 int um_page_node(const void *addr)
 {
 	void *page = (void *)((unsigned long)addr & ~(UM_PAGE - 1));
@@ -251,10 +233,9 @@ const char *um_thp_unavailable(void)
 bool um_is_pmd_thp(void *addr)
 {
 	uint64_t flags, e0, e;
-	long kb = 0;
 	size_t i;
 
-	if (um_smaps_kb(addr, "AnonHugePages:", &kb) || kb < 2048)
+	if (mm_smaps_kb(addr, "AnonHugePages") < 2048)
 		return false;
 	if (um_pagemap(addr, &e0) || !(e0 & UM_PM_PRESENT))
 		return false;
@@ -279,32 +260,17 @@ bool um_thp_fill(void *addr, uint64_t first)
 
 int um_read_str(const char *path, char *buf, size_t len)
 {
-	ssize_t n;
-	int fd;
+	ssize_t n = mm_read_str(path, buf, len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return um_errno();
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return um_errno();
-	buf[n] = '\0';
-	return 0;
+	return n < 0 ? -n : 0;
 }
 
 int um_write_str(const char *path, const char *val)
 {
-	ssize_t n;
-	int fd;
+	ssize_t n = mm_write_str(path, val);
 
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return um_errno();
-	n = write(fd, val, strlen(val));
-	close(fd);
 	if (n < 0)
-		return um_errno();
+		return -n;
 	return n == (ssize_t)strlen(val) ? 0 : EIO;
 }
 

@@ -58,8 +58,6 @@ bool um_range_present(const void *addr, size_t npages);
 /* kpageflags of the page mapped at addr; ENODATA if not present or the
  * PFN is hidden (needs CAP_SYS_ADMIN). */
 int um_kpageflags(const void *addr, uint64_t *flags);
-/* A "Field:" value (kB) of the smaps entry of the VMA holding addr. */
-int um_smaps_kb(const void *addr, const char *field, long *kb);
 /* The rest of the "Field:" line (e.g. "VmFlags:") of that smaps entry. */
 int um_smaps_line(const void *addr, const char *field, char *buf, size_t len);
 /* Node of the page at addr (move_pages query); <0 is -errno or status. */
@@ -88,6 +86,7 @@ int um_errno(void);
  */
 void um_deadline(struct timespec *ts, int timeout_ms);
 
+/* mm_read_str() and mm_write_str() returning 0 or a positive errno. */
 int um_read_str(const char *path, char *buf, size_t len);
 int um_write_str(const char *path, const char *val);
 

@@ -19,6 +19,7 @@
 
 #include <linux/vfio.h>
 
+#include "mm_util.h"
 #include "vfio.h"
 
 #define PCI_DEVICES	"/sys/bus/pci/devices"
@@ -37,37 +38,20 @@ struct vfio_cand {
 /* Read a sysfs attribute without its trailing newline: 0 or -errno. */
 static int vfio_sysfs_read(const char *path, char *buf, size_t len)
 {
-	ssize_t n;
-	int fd;
+	ssize_t n = mm_read_str(path, buf, len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
+	if (n < 0)
 		return n;
-	}
-	close(fd);
-	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }
 
+/* 0 or -errno; a short write counts as done. */
 static int vfio_sysfs_write(const char *path, const char *val)
 {
-	ssize_t n;
-	int fd, err = 0;
+	ssize_t n = mm_write_str(path, val);
 
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	if (n < 0)
-		err = -errno;
-	close(fd);
-	return err;
+	return n < 0 ? n : 0;
 }
 
 /* Copy with truncation (names here are short; sysfs bounds them). */
@@ -511,36 +495,12 @@ void vfio_bar_close(struct vfio_bar *bar)
 void *vfio_bar_map(const struct vfio_bar *bar, uint64_t off, size_t len,
 		   size_t align, size_t skew)
 {
-	size_t resv_len = len + align + skew;
-	uintptr_t base, addr;
-	void *resv, *map;
-	int err;
-
 	if (!align || (align & (align - 1)) || skew >= align) {
 		errno = EINVAL;
 		return MAP_FAILED;
 	}
-	/* A PROT_NONE reservation holds the range until the device takes it. */
-	resv = mmap(NULL, resv_len, PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (resv == MAP_FAILED)
-		return MAP_FAILED;
-	base = (uintptr_t)resv;
-	addr = ((base + align - 1) & ~(uintptr_t)(align - 1)) + skew;
-	map = mmap((void *)addr, len, PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_FIXED, bar->device_fd,
-		   bar->region_offset + off);
-	if (map == MAP_FAILED) {
-		err = errno;
-		munmap(resv, resv_len);
-		errno = err;
-		return MAP_FAILED;
-	}
-	if (addr > base)
-		munmap(resv, addr - base);
-	if (base + resv_len > addr + len)
-		munmap((void *)(addr + len), base + resv_len - (addr + len));
-	return map;
+	return mm_mmap_at(bar->device_fd, bar->region_offset + off, len,
+			  PROT_READ | PROT_WRITE, MAP_SHARED, align, skew);
 }
 
 ssize_t vfio_bar_pread(const struct vfio_bar *bar, void *buf, size_t len,

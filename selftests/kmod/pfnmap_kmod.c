@@ -22,10 +22,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mm_harness.h"
+#include "mm_util.h"
 #include "kconfig.h"
 #include "pfnmap_kmod.h"
 
@@ -135,14 +135,10 @@ FIXTURE_VARIANT_ADD(kmod_map, prepare_private_rw) {
 
 FIXTURE_SETUP(kmod_map)
 {
-	struct timespec ts;
-
 	self->opened = false;
 	self->map = MAP_FAILED;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	/* The region outlives the test: a fresh seed keeps old data from passing. */
-	self->seed = ((uint64_t)ts.tv_sec << 30) ^ ts.tv_nsec ^
-		     ((uint64_t)getpid() << 48);
+	self->seed = mm_seed();
 }
 
 FIXTURE_TEARDOWN(kmod_map)

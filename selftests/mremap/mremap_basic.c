@@ -54,8 +54,8 @@ TEST_F(mremap_basic, shrink_in_place)
 	EXPECT_EQ(-1, mrm_check(self->map, LEN / 2, SALT_SRC, 0));
 	EXPECT_TRUE(mrm_is_one_vma(self->map, LEN / 2));
 	EXPECT_TRUE(mrm_range_unmapped(self->map + LEN / 2, LEN / 2));
-	EXPECT_EQ(SIGSEGV, mrm_probe_read(self->map + LEN / 2));
-	EXPECT_EQ(SIGSEGV, mrm_probe_read(self->map + LEN - MRM_PAGE));
+	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map + LEN / 2));
+	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map + LEN - MRM_PAGE));
 }
 
 TEST_F(mremap_basic, expand_in_place)
@@ -79,7 +79,7 @@ TEST_F(mremap_basic, expand_blocked_nomove)
 	EXPECT_TRUE(mrm_is_one_vma(self->map, LEN));
 	EXPECT_EQ(-1, mrm_check(self->map, LEN, SALT_SRC, 0));
 	/* The blocker is untouched. */
-	EXPECT_EQ(SIGSEGV, mrm_probe_read(self->map + LEN));
+	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map + LEN));
 }
 
 TEST_F(mremap_basic, expand_blocked_maymove)
@@ -92,7 +92,7 @@ TEST_F(mremap_basic, expand_blocked_maymove)
 	EXPECT_EQ(-1, mrm_check(ret, LEN, SALT_SRC, 0));
 	EXPECT_EQ(-1, mrm_check_zero(ret + LEN, LEN));
 	EXPECT_TRUE(mrm_range_unmapped(self->map, LEN));
-	EXPECT_EQ(SIGSEGV, mrm_probe_read(self->map));
+	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map));
 	munmap(ret, 2 * LEN);
 }
 
@@ -110,7 +110,7 @@ TEST_F(mremap_basic, fixed_replaces_mapping)
 	EXPECT_EQ(-1, mrm_check(dst, LEN, SALT_SRC, 0));
 	EXPECT_EQ(-1, mrm_check(dst + LEN, LEN, SALT_DST, NR_PAGES));
 	EXPECT_TRUE(mrm_range_unmapped(self->map, LEN));
-	EXPECT_EQ(SIGSEGV, mrm_probe_read(self->map));
+	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map));
 }
 
 TEST_F(mremap_basic, overlap_einval)

@@ -68,7 +68,7 @@ TEST_F(mremap_hugetlb, small_move_moves_huge_page)
  */
 TEST_F(mremap_hugetlb, new_addr_checked_without_fixed)
 {
-	struct mrm_vma vma;
+	struct mm_vma vma;
 
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len / 2, 0,
 				     self->dst + MRM_PAGE));

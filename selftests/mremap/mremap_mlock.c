@@ -51,7 +51,7 @@ TEST_F(mremap_mlock, expand_in_place_populates)
 	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, 2 * self->len,
 					0, NULL));
 	EXPECT_EQ(self->vmlck_kb + self->len_kb, mrm_status_kb("VmLck"));
-	EXPECT_EQ(2 * self->len_kb, mrm_smaps_kb(self->map, "Locked"));
+	EXPECT_EQ(2 * self->len_kb, mm_smaps_kb(self->map, "Locked"));
 	EXPECT_TRUE(mrm_has_vmflag(self->map, "lo"));
 	mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, SALT, 0);
 	mrx_reads(_metadata, MK_READS_ZERO, self->map + self->len, self->len,
@@ -67,7 +67,7 @@ TEST_F(mremap_mlock, expand_move_populates)
 	ASSERT_NE(MAP_FAILED, ret);
 	EXPECT_NE(self->map, ret);
 	EXPECT_EQ(self->vmlck_kb + self->len_kb, mrm_status_kb("VmLck"));
-	EXPECT_EQ(2 * self->len_kb, mrm_smaps_kb(ret, "Locked"));
+	EXPECT_EQ(2 * self->len_kb, mm_smaps_kb(ret, "Locked"));
 	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
 	mrx_reads(_metadata, MK_READS_ZERO, ret + self->len, self->len,
 		  SALT, 0);
@@ -81,7 +81,7 @@ TEST_F(mremap_mlock, shrink_unlocks_tail)
 	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, self->len / 2,
 					0, NULL));
 	EXPECT_EQ(self->vmlck_kb - self->len_kb / 2, mrm_status_kb("VmLck"));
-	EXPECT_EQ(self->len_kb / 2, mrm_smaps_kb(self->map, "Locked"));
+	EXPECT_EQ(self->len_kb / 2, mm_smaps_kb(self->map, "Locked"));
 }
 
 /* Without CAP_IPC_LOCK, RLIMIT_MEMLOCK applies to the growth. */
@@ -129,13 +129,13 @@ TEST_F(mremap_mlock, dontunmap_unlocks_source)
 					MREMAP_MAYMOVE | MREMAP_FIXED |
 					MREMAP_DONTUNMAP, self->dst));
 	EXPECT_FALSE(mrm_has_vmflag(self->map, "lo"));
-	EXPECT_EQ(0, mrm_smaps_kb(self->map, "Locked"));
+	EXPECT_EQ(0, mm_smaps_kb(self->map, "Locked"));
 	EXPECT_TRUE(mrm_has_vmflag(self->dst, "lo"));
-	EXPECT_EQ(self->len_kb, mrm_smaps_kb(self->dst, "Locked"));
+	EXPECT_EQ(self->len_kb, mm_smaps_kb(self->dst, "Locked"));
 	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
 	mrx_reads(_metadata, MK_READS_ZERO, self->map, self->len, SALT, 0);
 	/* Unlocked: reading zero did not lock anything there. */
-	EXPECT_EQ(0, mrm_smaps_kb(self->map, "Locked"));
+	EXPECT_EQ(0, mm_smaps_kb(self->map, "Locked"));
 }
 
 MM_HARNESS_MAIN

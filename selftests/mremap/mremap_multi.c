@@ -87,7 +87,7 @@ FIXTURE_TEARDOWN(mremap_multi)
 static void expect_vma(struct __test_metadata *_metadata, const char *addr,
 		       size_t len, const char *perms)
 {
-	struct mrm_vma vma;
+	struct mm_vma vma;
 
 	ASSERT_TRUE(mrm_vma_at(addr, &vma)) TH_LOG("nothing at %p", addr);
 	EXPECT_EQ((unsigned long)addr, vma.start);
@@ -119,7 +119,7 @@ TEST_F(mremap_multi, move_three_vmas)
 TEST_F(mremap_multi, move_keeps_gaps)
 {
 	char *d = self->dst;
-	struct mrm_vma vma;
+	struct mm_vma vma;
 
 	ASSERT_EQ(0, munmap(self->b, 2 * PG));
 	ASSERT_EQ(d, mrm_mremap(self->a, 6 * PG, 6 * PG,
@@ -138,7 +138,7 @@ TEST_F(mremap_multi, move_keeps_gaps)
 static void expect_nothing_moved(struct __test_metadata *_metadata,
 				 FIXTURE_DATA(mremap_multi) *self)
 {
-	struct mrm_vma vma;
+	struct mm_vma vma;
 
 	ASSERT_TRUE(mrm_vma_at(self->dst, &vma));
 	EXPECT_STREQ("---p", vma.perms);

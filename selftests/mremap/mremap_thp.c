@@ -35,7 +35,7 @@ TEST_F(mremap_thp, move_pmd_aligned_keeps_pmd)
 	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE | MREMAP_FIXED,
 					self->dst));
-	EXPECT_EQ(self->len_kb, mrm_smaps_kb(self->dst, "AnonHugePages"));
+	EXPECT_EQ(self->len_kb, mm_smaps_kb(self->dst, "AnonHugePages"));
 	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
 	mrx_unmapped(_metadata, self->map, self->len);
 }
@@ -46,7 +46,7 @@ TEST_F(mremap_thp, move_unaligned_splits)
 
 	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, self->len,
 				  MREMAP_MAYMOVE | MREMAP_FIXED, dst));
-	EXPECT_EQ(0, mrm_smaps_kb(dst, "AnonHugePages"));
+	EXPECT_EQ(0, mm_smaps_kb(dst, "AnonHugePages"));
 	mrx_reads(_metadata, MK_READS_DATA, dst, self->len, SALT, 0);
 	mrx_unmapped(_metadata, self->map, self->len);
 }
@@ -56,9 +56,9 @@ TEST_F(mremap_thp, dontunmap_keeps_pmd)
 	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE | MREMAP_FIXED |
 					MREMAP_DONTUNMAP, self->dst));
-	EXPECT_EQ(self->len_kb, mrm_smaps_kb(self->dst, "AnonHugePages"));
+	EXPECT_EQ(self->len_kb, mm_smaps_kb(self->dst, "AnonHugePages"));
 	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
-	EXPECT_EQ(0, mrm_smaps_kb(self->map, "Rss"));
+	EXPECT_EQ(0, mm_smaps_kb(self->map, "Rss"));
 	mrx_reads(_metadata, MK_READS_ZERO, self->map, self->len, SALT, 0);
 }
 
@@ -76,7 +76,7 @@ TEST_F(mremap_thp, expand_move)
 	TH_LOG("moved to %p (%sPMD-aligned)", ret,
 	       (unsigned long)ret % MRM_PMD ? "not " : "");
 	EXPECT_EQ((unsigned long)ret % MRM_PMD ? 0 : self->len_kb,
-		  mrm_smaps_kb(ret, "AnonHugePages"));
+		  mm_smaps_kb(ret, "AnonHugePages"));
 	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
 	mrx_unmapped(_metadata, self->map, self->len);
 	munmap(ret, 2 * self->len);
@@ -90,7 +90,7 @@ TEST_F(mremap_thp, shrink_inside_thp)
 	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, keep, 0, NULL));
 	EXPECT_TRUE(mrm_is_one_vma(self->map, keep));
 	EXPECT_EQ((long)(2 * MRM_PMD >> 10),
-		  mrm_smaps_kb(self->map, "AnonHugePages"));
+		  mm_smaps_kb(self->map, "AnonHugePages"));
 	mrx_reads(_metadata, MK_READS_DATA, self->map, keep, SALT, 0);
 	mrx_unmapped(_metadata, self->map + keep, self->len - keep);
 }

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "mm_harness.h"
+#include "mm_util.h"
 #include "pfnmap_provider.h"
 
 #ifndef MADV_COLD
@@ -95,7 +96,7 @@ FIXTURE_SETUP(madv)
 {
 	self->got = false;
 	self->thp_disabled = false;
-	self->seed = pfnmap_seed();
+	self->seed = mm_seed();
 }
 
 FIXTURE_TEARDOWN(madv)

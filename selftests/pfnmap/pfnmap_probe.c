@@ -18,9 +18,9 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <time.h>
 
 #include "mm_harness.h"
+#include "mm_util.h"
 #include "kconfig.h"
 #include "ptdump.h"
 #include "vfio.h"
@@ -98,15 +98,11 @@ FIXTURE_VARIANT_ADD(pfnmap_probe, pte_thp_disable) {
 
 FIXTURE_SETUP(pfnmap_probe)
 {
-	struct timespec ts;
-
 	/* Everything that needs undoing happens in the test, after setup. */
 	self->opened = false;
 	self->map = MAP_FAILED;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	/* The BAR outlives the test: a fresh seed keeps old data from passing. */
-	self->seed = ((uint64_t)ts.tv_sec << 30) ^ ts.tv_nsec ^
-		     ((uint64_t)getpid() << 48);
+	self->seed = mm_seed();
 }
 
 FIXTURE_TEARDOWN(pfnmap_probe)
@@ -118,18 +114,10 @@ FIXTURE_TEARDOWN(pfnmap_probe)
 		vfio_bar_close(&self->bar);
 }
 
-static uint64_t probe_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 /* Distinct for every word of every 4 KiB page. */
 static uint64_t probe_value(uint64_t seed, uint64_t page, unsigned int word)
 {
-	return probe_mix(seed ^ probe_mix(page * PAGE_WORDS + word));
+	return mm_mix(seed ^ mm_mix(page * PAGE_WORDS + word));
 }
 
 /*

@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 
 #include "mm_harness.h"
+#include "mm_util.h"
 #include "pfnmap_provider.h"
 
 #define SZ_4K		4096ULL
@@ -97,7 +98,7 @@ FIXTURE_VARIANT_ADD(prov, devmem_pte_private) {
 FIXTURE_SETUP(prov)
 {
 	self->got = false;
-	self->seed = pfnmap_seed();
+	self->seed = mm_seed();
 }
 
 FIXTURE_TEARDOWN(prov)

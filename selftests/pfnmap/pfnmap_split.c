@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 
 #include "mm_harness.h"
+#include "mm_util.h"
 #include "pfnmap_provider.h"
 
 #define SZ_4K		4096ULL
@@ -78,7 +79,7 @@ FIXTURE_SETUP(split)
 {
 	self->got = false;
 	self->pages = NULL;
-	self->seed = pfnmap_seed();
+	self->seed = mm_seed();
 }
 
 FIXTURE_TEARDOWN(split)

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mm_util.h"
 #include "uffd_harness.h"
 
 #define PAGE		UM_PAGE
@@ -23,10 +24,7 @@
 
 static long anon_huge_kb(const void *addr)
 {
-	long kb = -1;
-
-	um_smaps_kb(addr, "AnonHugePages:", &kb);
-	return kb;
+	return mm_smaps_kb(addr, "AnonHugePages");
 }
 
 FIXTURE(thp) {
