@@ -29,6 +29,7 @@
 
 #include "mm_harness.h"
 #include "mm_util.h"
+#include "pfnmap_harness.h"
 #include "pfnmap_provider.h"
 
 #ifndef MADV_COLD
@@ -107,21 +108,6 @@ FIXTURE_TEARDOWN(madv)
 		pfnmap_put(&self->pm);
 }
 
-static bool madv_get(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(madv) *self,
-		     const FIXTURE_VARIANT(madv) *variant)
-{
-	char why[512];
-	int ret;
-
-	ret = pfnmap_get(&self->pm, &variant->req, why, sizeof(why));
-	self->got = true;
-	if (ret == PFNMAP_SKIP)
-		SKIP(return false, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
-	return true;
-}
-
 /* Samples hold the pattern (second path); every entry faulted and right. */
 static void madv_fill_touch(struct __test_metadata *_metadata,
 			    FIXTURE_DATA(madv) *self, uint64_t *samples,
@@ -178,7 +164,7 @@ TEST_F(madv, refused)
 	struct pfnmap *pm = &self->pm;
 	int i, n, ret;
 
-	if (!madv_get(_metadata, self, variant))
+	if (!pfnmap_get_or_skip(_metadata, &self->pm, &variant->req, &self->got))
 		return;
 	n = pfnmap_samples(pm, samples);
 	madv_fill_touch(_metadata, self, samples, n);
@@ -207,7 +193,7 @@ TEST_F(madv, dontfork)
 	char *ctl;
 	pid_t pid;
 
-	if (!madv_get(_metadata, self, variant))
+	if (!pfnmap_get_or_skip(_metadata, &self->pm, &variant->req, &self->got))
 		return;
 	n = pfnmap_samples(pm, samples);
 	madv_fill_touch(_metadata, self, samples, n);
@@ -278,7 +264,7 @@ static void madv_thp_off(struct __test_metadata *_metadata,
 	uintptr_t start;
 	int level;
 
-	if (!madv_get(_metadata, self, variant))
+	if (!pfnmap_get_or_skip(_metadata, &self->pm, &variant->req, &self->got))
 		return;
 	start = (uintptr_t)pm->addr;
 	if (pfnmap_level_size(pfnmap_fit_level(pm, start, start + len,

@@ -23,6 +23,7 @@
 
 #include "mm_harness.h"
 #include "mm_util.h"
+#include "pfnmap_harness.h"
 #include "pfnmap_provider.h"
 
 #define SZ_4K		4096ULL
@@ -107,22 +108,6 @@ FIXTURE_TEARDOWN(prov)
 		pfnmap_put(&self->pm);
 }
 
-/* False after a SKIP. */
-static bool prov_get(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(prov) *self,
-		     const FIXTURE_VARIANT(prov) *variant)
-{
-	char why[512];
-	int ret;
-
-	ret = pfnmap_get(&self->pm, &variant->req, why, sizeof(why));
-	self->got = true;
-	if (ret == PFNMAP_SKIP)
-		SKIP(return false, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
-	return true;
-}
-
 static bool prov_writable(const FIXTURE_VARIANT(prov) *variant)
 {
 	return variant->req.shared && (variant->req.prot & PROT_WRITE);
@@ -154,7 +139,7 @@ TEST_F(prov, level)
 	uintptr_t start;
 	uint64_t n;
 
-	if (!prov_get(_metadata, self, variant))
+	if (!pfnmap_get_or_skip(_metadata, &self->pm, &variant->req, &self->got))
 		return;
 	start = (uintptr_t)pm->addr;
 	n = pfnmap_touch(pm, 0, pm->req.len, start, start + pm->req.len, false);
@@ -180,7 +165,7 @@ TEST_F(prov, pattern)
 	char got[192];
 	int n;
 
-	if (!prov_get(_metadata, self, variant))
+	if (!pfnmap_get_or_skip(_metadata, &self->pm, &variant->req, &self->got))
 		return;
 	npages = pm->req.len / SZ_4K;
 	n = pfnmap_samples(pm, samples);
@@ -274,18 +259,15 @@ TEST_F(devmem_pat, memtype_tracked)
 		.len = 2 * SZ_2M,
 	};
 	uint64_t s = 0, e = 0, phys;
-	char why[512], type[64] = "";
+	char type[64] = "";
 	int ret;
 
 	ret = devmem_pat_lookup(0, 1, NULL, 0, NULL, NULL);
 	if (ret < 0)
 		SKIP(return, "cannot read %s: %s (CONFIG_X86_PAT, debugfs)",
 		     DEVMEM_PAT_LIST, strerror(-ret));
-	ret = pfnmap_get(&self->pm, &req, why, sizeof(why));
-	self->got = true;
-	if (ret == PFNMAP_SKIP)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	if (!pfnmap_get_or_skip(_metadata, &self->pm, &req, &self->got))
+		return;
 	phys = self->pm.phys;
 	(void)*(volatile char *)self->pm.addr;
 

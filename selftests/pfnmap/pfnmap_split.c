@@ -24,6 +24,7 @@
 
 #include "mm_harness.h"
 #include "mm_util.h"
+#include "pfnmap_harness.h"
 #include "pfnmap_provider.h"
 
 #define SZ_4K		4096ULL
@@ -110,15 +111,11 @@ static bool split_get(struct __test_metadata *_metadata,
 	uint64_t i, npages = variant->req.len / SZ_4K;
 	uintptr_t start;
 	char why[512];
-	int ret;
 
 	if (split_on_bar(&req) && req.level != MMCONF_LEVEL_PUD)
 		req.off += bar_shift;
-	ret = pfnmap_get(pm, &req, why, sizeof(why));
-	self->got = true;
-	if (ret == PFNMAP_SKIP)
-		SKIP(return false, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	if (!pfnmap_get_or_skip(_metadata, pm, &req, &self->got))
+		return false;
 	start = (uintptr_t)pm->addr;
 	self->pages = calloc(variant->req.shared ? npages :
 			     PFNMAP_KMOD_MAX_SAMPLES + NR_EXTRA,
