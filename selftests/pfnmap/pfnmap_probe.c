@@ -270,10 +270,16 @@ static void probe_check_level(struct __test_metadata *_metadata,
 	ptdump_free(&pd);
 }
 
-static void probe_fill(FIXTURE_DATA(pfnmap_probe) *self,
-		       const FIXTURE_VARIANT(pfnmap_probe) *variant)
+/*
+ * Write the pattern through the mapping into every sampled word (VERIFY
+ * false), or compare it there (VERIFY true).  Page number of the first
+ * word that does not read back, or -1.
+ */
+static int64_t probe_walk_map(FIXTURE_DATA(pfnmap_probe) *self,
+			      const FIXTURE_VARIANT(pfnmap_probe) *variant,
+			      bool verify)
 {
-	uint64_t npages = self->len / SZ_4K, page;
+	uint64_t npages = self->len / SZ_4K, page, want;
 	volatile uint64_t *p;
 	size_t w;
 
@@ -281,28 +287,13 @@ static void probe_fill(FIXTURE_DATA(pfnmap_probe) *self,
 		if (!probe_page_used(variant, npages, page))
 			continue;
 		p = (volatile uint64_t *)(self->map + page * SZ_4K);
-		for (w = 0; w < NR_WORDS; w++)
-			p[probe_words[w]] = probe_value(self->seed, page,
-							probe_words[w]);
-	}
-}
-
-/* Page number of the first word that does not read back, or -1. */
-static int64_t probe_verify_map(FIXTURE_DATA(pfnmap_probe) *self,
-				const FIXTURE_VARIANT(pfnmap_probe) *variant)
-{
-	uint64_t npages = self->len / SZ_4K, page;
-	volatile uint64_t *p;
-	size_t w;
-
-	for (page = 0; page < npages; page++) {
-		if (!probe_page_used(variant, npages, page))
-			continue;
-		p = (volatile uint64_t *)(self->map + page * SZ_4K);
-		for (w = 0; w < NR_WORDS; w++)
-			if (p[probe_words[w]] != probe_value(self->seed, page,
-							     probe_words[w]))
+		for (w = 0; w < NR_WORDS; w++) {
+			want = probe_value(self->seed, page, probe_words[w]);
+			if (!verify)
+				p[probe_words[w]] = want;
+			else if (p[probe_words[w]] != want)
 				return page;
+		}
 	}
 	return -1;
 }
@@ -353,9 +344,9 @@ TEST_F(pfnmap_probe, pattern)
 		return;
 	probe_touch(self, variant);
 	probe_check_level(_metadata, self, variant, 0);
-	probe_fill(self, variant);
+	probe_walk_map(self, variant, false);
 	probe_check_level(_metadata, self, variant, PTDUMP_RW);
-	EXPECT_EQ(-1, probe_verify_map(self, variant));
+	EXPECT_EQ(-1, probe_walk_map(self, variant, true));
 	probe_verify_fd(_metadata, self);
 }
 
