@@ -19,19 +19,21 @@ CC ?= gcc
 # The harness is a system include: its macros expand to unused parameters
 # (variant, ucontext) that -Wextra would reject in every test.
 CFLAGS := -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
-	  -isystem $(KHDR) -isystem $(HARNESS) -Ilib -Ifixtures/kmod
+	  -isystem $(KHDR) -isystem $(HARNESS) -Ilib -Ifixtures/kmod/uapi
 LDFLAGS := -static -pthread
 LDLIBS := -luring -lnuma
 
 TEST_SRCS := $(wildcard selftests/*/*.c)
-LIB_SRCS := $(filter-out lib/kmsg_tail.c,$(wildcard lib/*.c))
+# lib/runner/ is the runner's (a sourced script and a tool), not the tests'.
+LIB_SRCS := $(wildcard lib/*.c lib/pfnmap/*.c lib/mremap/*.c lib/uffd/*.c)
+LIB_HDRS := $(wildcard lib/*.h lib/*/*.h fixtures/kmod/uapi/*.h)
 LIB_OBJS := $(patsubst lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
 # An archive, so each test links only the lib objects (and libraries) it uses.
 LIB_AR := $(OUT)/lib/libmm.a
 TEST_BINS := $(patsubst selftests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 TOOLS := $(OUT)/bin/kmsg_tail
 RUNNER_FILES := run_vmtests.sh selftests/categories selftests/expectations \
-		lib/runner.sh
+		lib/runner/runner.sh
 
 .PHONY: all tests run_tests vm_run kernel install gen_tar check bench clean \
 	help deps
@@ -44,7 +46,7 @@ tests: $(TEST_BINS) $(TOOLS)
 	@test -n "$(KHDR)" -a -n "$(HARNESS)" || \
 		{ echo "tests: set KHDR and HARNESS (or use 'make all')"; exit 2; }
 
-$(OUT)/lib/%.o: lib/%.c $(wildcard lib/*.h fixtures/kmod/*.h)
+$(OUT)/lib/%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -56,11 +58,11 @@ $(LIB_AR): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(OUT)/tests/%: selftests/%.c $(LIB_AR) $(wildcard lib/*.h fixtures/kmod/*.h)
+$(OUT)/tests/%: selftests/%.c $(LIB_AR) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_AR) $(LDLIBS)
 
-$(OUT)/bin/kmsg_tail: lib/kmsg_tail.c
+$(OUT)/bin/kmsg_tail: lib/runner/kmsg_tail.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
@@ -84,10 +86,10 @@ deps:
 
 # kselftest-style package: run_vmtests.sh + tests/ + bin/, runnable anywhere.
 install: all
-	@mkdir -p $(INSTALL_PATH)/selftests $(INSTALL_PATH)/lib
+	@mkdir -p $(INSTALL_PATH)/selftests $(INSTALL_PATH)/lib/runner
 	cp run_vmtests.sh $(INSTALL_PATH)/
 	cp selftests/categories selftests/expectations $(INSTALL_PATH)/selftests/
-	cp lib/runner.sh $(INSTALL_PATH)/lib/
+	cp lib/runner/runner.sh $(INSTALL_PATH)/lib/runner/
 	cp -r $(OUT)/tests $(OUT)/bin $(INSTALL_PATH)/
 	if [ -d $(OUT)/kmod ]; then cp -r $(OUT)/kmod $(INSTALL_PATH)/; fi
 

@@ -9,8 +9,8 @@ set -eu
 (set -o pipefail) 2>/dev/null && set -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib/runner.sh
-. "$HERE/lib/runner.sh"
+# shellcheck source=lib/runner/runner.sh
+. "$HERE/lib/runner/runner.sh"
 
 usage() {
 	cat <<USAGE

@@ -27,7 +27,7 @@
 #include "mm_harness.h"
 #include "mm_util.h"
 #include "kconfig.h"
-#include "pfnmap_kmod.h"
+#include "pfnmap/pfnmap_kmod_ioctl.h"
 
 #define SZ_4K		4096ULL
 #define SZ_2M		(2ULL << 20)

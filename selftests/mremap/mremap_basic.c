@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 
 #include "mm_harness.h"
-#include "mremap_util.h"
+#include "mremap/mremap_util.h"
 
 #define NR_PAGES	8
 #define LEN		(NR_PAGES * MRM_PAGE)

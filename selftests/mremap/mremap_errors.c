@@ -14,7 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "mremap_fixture.h"
+#include "mremap/mremap_fixture.h"
 
 #ifndef __NR_mseal
 #define __NR_mseal 462

@@ -16,7 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "mremap_fixture.h"
+#include "mremap/mremap_fixture.h"
 
 #define SALT		0x4b1d
 #define SALT_DST	0xd057

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-#include "mremap_fixture.h"
+#include "mremap/mremap_fixture.h"
 
 #define SALT	0x10c4
 

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "mm_harness.h"
-#include "mremap_expect.h"
-#include "mremap_util.h"
-#include "uffd.h"
+#include "mremap/mremap_expect.h"
+#include "mremap/mremap_util.h"
+#include "uffd/uffd.h"
 
 #define PG		MRM_PAGE
 #define WINDOW		(32 * PG)

@@ -33,8 +33,8 @@
 #include <unistd.h>
 
 #include "mm_harness.h"
-#include "mremap_expect.h"
-#include "pfnmap_provider.h"
+#include "mremap/mremap_expect.h"
+#include "pfnmap/pfnmap_provider.h"
 
 #define SALT_DST	0xd0d0
 

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include "mremap_fixture.h"
+#include "mremap/mremap_fixture.h"
 
 #define SALT	0x7a9
 

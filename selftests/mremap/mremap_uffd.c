@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mremap_fixture.h"
-#include "uffd.h"
+#include "mremap/mremap_fixture.h"
+#include "uffd/uffd.h"
 
 #define SALT	0x0ffd
 

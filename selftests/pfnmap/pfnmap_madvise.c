@@ -29,8 +29,8 @@
 
 #include "mm_harness.h"
 #include "mm_util.h"
-#include "pfnmap_harness.h"
-#include "pfnmap_provider.h"
+#include "pfnmap/pfnmap_harness.h"
+#include "pfnmap/pfnmap_provider.h"
 
 #ifndef MADV_COLD
 #define MADV_COLD		20

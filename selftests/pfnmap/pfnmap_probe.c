@@ -22,8 +22,8 @@
 #include "mm_harness.h"
 #include "mm_util.h"
 #include "kconfig.h"
-#include "ptdump.h"
-#include "vfio.h"
+#include "pfnmap/ptdump.h"
+#include "pfnmap/vfio.h"
 
 #define SZ_4K		4096ULL
 #define SZ_2M		(2ULL << 20)

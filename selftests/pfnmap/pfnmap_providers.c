@@ -23,8 +23,8 @@
 
 #include "mm_harness.h"
 #include "mm_util.h"
-#include "pfnmap_harness.h"
-#include "pfnmap_provider.h"
+#include "pfnmap/pfnmap_harness.h"
+#include "pfnmap/pfnmap_provider.h"
 
 #define SZ_4K		4096ULL
 #define SZ_2M		(2ULL << 20)

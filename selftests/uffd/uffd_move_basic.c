@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "uffd_harness.h"
+#include "uffd/uffd_harness.h"
 
 #define NPAGES		64
 #define PAGE		UM_PAGE

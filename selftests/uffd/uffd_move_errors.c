@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "uffd_harness.h"
+#include "uffd/uffd_harness.h"
 
 #define NPAGES		8
 #define PAGE		UM_PAGE

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "uffd_harness.h"
+#include "uffd/uffd_harness.h"
 
 #define PAGE		UM_PAGE
 #define DEADLINE_MS	10000

@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "uffd_harness.h"
-#include "gup_pin.h"
+#include "uffd/uffd_harness.h"
+#include "uffd/gup_pin.h"
 
 #define PAGE		UM_PAGE
 #define PMD		UM_PMD

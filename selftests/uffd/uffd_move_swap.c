@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "uffd_harness.h"
-#include "swap_dev.h"
+#include "uffd/uffd_harness.h"
+#include "uffd/swap_dev.h"
 
 #define NPAGES		16
 #define PAGE		UM_PAGE

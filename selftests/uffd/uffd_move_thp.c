@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "mm_util.h"
-#include "uffd_harness.h"
+#include "uffd/uffd_harness.h"
 
 #define PAGE		UM_PAGE
 #define PMD		UM_PMD

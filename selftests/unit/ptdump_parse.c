@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 
 #include "mm_harness.h"
-#include "ptdump.h"
+#include "pfnmap/ptdump.h"
 #include "ptdump_samples.h"
 #include "ptdump_vm61.h"
 #include "ptdump_vm612.h"

@@ -13,7 +13,7 @@
 
 #include "kconfig.h"
 #include "mm_util.h"
-#include "pfnmap_provider.h"
+#include "pfnmap/pfnmap_provider.h"
 
 #define PP_PAGE		4096ULL
 #define PP_PAGE_WORDS	(PP_PAGE / 8)

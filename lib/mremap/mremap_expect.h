@@ -9,9 +9,9 @@
 #include <errno.h>
 #include <signal.h>
 
-#include "mapping_kinds.h"
+#include "mremap/mapping_kinds.h"
 #include "mm_harness.h"
-#include "mremap_util.h"
+#include "mremap/mremap_util.h"
 
 /*
  * Expect every page of [addr, addr + len) to read as @want; for

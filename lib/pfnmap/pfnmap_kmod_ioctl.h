@@ -4,8 +4,8 @@
  * backed VM_PFNMAP mappings at a chosen page-table level, and its
  * page-table oracle (the module's own walk of the caller's page tables).
  */
-#ifndef PFNMAP_KMOD_H
-#define PFNMAP_KMOD_H
+#ifndef MM_PFNMAP_KMOD_IOCTL_H
+#define MM_PFNMAP_KMOD_IOCTL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -107,4 +107,4 @@ const char *pfnmap_kmod_level_name(unsigned int level);
 /* Bytes one entry of LEVEL maps (4 KiB, 2 MiB, 1 GiB on x86_64). */
 uint64_t pfnmap_kmod_level_size(unsigned int level);
 
-#endif /* PFNMAP_KMOD_H */
+#endif /* MM_PFNMAP_KMOD_IOCTL_H */

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ptdump.h"
+#include "pfnmap/ptdump.h"
 
 static const char * const ptdump_level_names[PTDUMP_NR_LEVELS] = {
 	[PTDUMP_PGD] = "pgd",

@@ -10,7 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "mm_util.h"
-#include "pfnmap_provider.h"
+#include "pfnmap/pfnmap_provider.h"
 
 #define PP_PAGE		4096ULL
 

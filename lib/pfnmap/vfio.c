@@ -20,7 +20,7 @@
 #include <linux/vfio.h>
 
 #include "mm_util.h"
-#include "vfio.h"
+#include "pfnmap/vfio.h"
 
 #define PCI_DEVICES	"/sys/bus/pci/devices"
 #define VFIO_DRIVER	"/sys/bus/pci/drivers/vfio-pci"

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "mm_util.h"
-#include "uffd.h"
-#include "uffd_move_util.h"
+#include "uffd/uffd.h"
+#include "uffd/uffd_move_util.h"
 
 #define UM_WORDS	(UM_PAGE / sizeof(uint64_t))
 

@@ -14,8 +14,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "swap_dev.h"
-#include "uffd_move_util.h"
+#include "uffd/swap_dev.h"
+#include "uffd/uffd_move_util.h"
 
 #define SD_ZRAM_CTL	"/sys/class/zram-control"
 #define SD_LOOP_CTL	"/dev/loop-control"

@@ -10,9 +10,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "devmem.h"
+#include "pfnmap/devmem.h"
 #include "mm_util.h"
-#include "vfio.h"
+#include "pfnmap/vfio.h"
 
 #define DM_PCI		"/sys/bus/pci/devices"
 #define DM_PAGE		4096ULL

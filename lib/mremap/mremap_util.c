@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "mremap_util.h"
+#include "mremap/mremap_util.h"
 
 #define MRM_WORDS_PER_PAGE (MRM_PAGE / sizeof(uint64_t))
 

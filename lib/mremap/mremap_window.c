@@ -4,8 +4,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "mremap_util.h"
-#include "mremap_window.h"
+#include "mremap/mremap_util.h"
+#include "mremap/mremap_window.h"
 
 int mrw_setup(struct mrw *w, enum mk_kind kind, size_t extra,
 	      unsigned long salt, char *why, size_t whylen)

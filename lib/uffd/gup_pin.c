@@ -10,8 +10,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "gup_pin.h"
-#include "uffd_move_util.h"
+#include "uffd/gup_pin.h"
+#include "uffd/uffd_move_util.h"
 
 #define GP_DEBUGFS	"/sys/kernel/debug"
 #define GP_GUP_TEST	GP_DEBUGFS "/gup_test"

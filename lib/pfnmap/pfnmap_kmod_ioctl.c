@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Userspace side of the mmconf_pfnmap test module; see pfnmap_kmod.h.
+ * Userspace side of the mmconf_pfnmap test module; see pfnmap_kmod_ioctl.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "mm_util.h"
-#include "pfnmap_kmod.h"
+#include "pfnmap/pfnmap_kmod_ioctl.h"
 
 #define PKM_PAGE	4096ULL
 #define PKM_PAGE_WORDS	(PKM_PAGE / 8)

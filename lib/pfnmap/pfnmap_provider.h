@@ -36,10 +36,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "devmem.h"
-#include "pfnmap_kmod.h"
-#include "ptdump.h"
-#include "vfio.h"
+#include "pfnmap/devmem.h"
+#include "pfnmap/pfnmap_kmod_ioctl.h"
+#include "pfnmap/ptdump.h"
+#include "pfnmap/vfio.h"
 
 enum pfnmap_provider {
 	PFNMAP_KMOD,

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "uffd.h"
-#include "uffd_move_util.h"
+#include "uffd/uffd.h"
+#include "uffd/uffd_move_util.h"
 
 /* A userfaultfd without the API handshake; 0 or an errno. */
 static int uffd_open_raw(int *fd)

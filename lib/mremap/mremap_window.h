@@ -14,7 +14,7 @@
 #ifndef MREMAP_WINDOW_H
 #define MREMAP_WINDOW_H
 
-#include "mapping_kinds.h"
+#include "mremap/mapping_kinds.h"
 
 #define MRW_MAP_UNITS	4
 #define MRW_DST_UNIT	16

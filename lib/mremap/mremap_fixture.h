@@ -21,9 +21,9 @@
 #define MREMAP_FIXTURE_H
 
 #include "mm_harness.h"
-#include "mremap_expect.h"
-#include "mremap_util.h"
-#include "mremap_window.h"
+#include "mremap/mremap_expect.h"
+#include "mremap/mremap_util.h"
+#include "mremap/mremap_window.h"
 
 #define MRW_FIXTURE_MEMBERS						\
 	struct mrw w;							\

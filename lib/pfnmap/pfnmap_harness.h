@@ -9,7 +9,7 @@
 #include <stdbool.h>
 
 #include "mm_harness.h"
-#include "pfnmap_provider.h"
+#include "pfnmap/pfnmap_provider.h"
 
 /*
  * Map REQ into PM.  *GOT is set before anything can fail, so the

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "mm_harness.h"
-#include "uffd.h"
-#include "uffd_move_util.h"
+#include "uffd/uffd.h"
+#include "uffd/uffd_move_util.h"
 
 /* Open a move-capable userfaultfd or SKIP/FAIL the calling test. */
 #define OPEN_UFFD_OR_SKIP(fdp, features) do {				\

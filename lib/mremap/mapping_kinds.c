@@ -14,9 +14,9 @@
 #include <unistd.h>
 #include <linux/userfaultfd.h>
 
-#include "mapping_kinds.h"
+#include "mremap/mapping_kinds.h"
 #include "mm_util.h"
-#include "mremap_util.h"
+#include "mremap/mremap_util.h"
 
 #define MK_HUGE_DIR	"/sys/kernel/mm/hugepages/hugepages-2048kB"
 #define MK_THP_TOP	"/sys/kernel/mm/transparent_hugepage/enabled"
