@@ -12,6 +12,22 @@
 
 #include "mm_util.h"
 
+int mm_errno(void)
+{
+	return errno ? errno : EIO;
+}
+
+void mm_deadline(struct timespec *ts, int timeout_ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += timeout_ms / 1000;
+	ts->tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 uint64_t mm_mix(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ULL;

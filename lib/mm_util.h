@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Small helpers that several test areas need alike: the per-page pattern
- * mixer, a fresh seed, sysfs/proc file access, smaps queries, fault
- * probes and aligned mappings.
+ * The base every area of lib/ builds on (area headers include this one,
+ * never each other's): sizes, the return convention, the per-page pattern
+ * mixer, a fresh seed, errno and deadline helpers, sysfs/proc file
+ * access, smaps queries, fault probes and aligned mappings.
+ *
+ * The return convention of every lib/ function that can fail: 0 on
+ * success, -errno on failure, or MM_SKIP when the kernel or the
+ * environment lacks what the caller needs (the function then says why in
+ * its @why buffer).  Functions that return a count, an address or a bool
+ * say so in their comment.  Library code never exits and never asserts:
+ * only the *_harness.h glue talks to the kselftest harness.
  */
 #ifndef MM_UTIL_H
 #define MM_UTIL_H
@@ -12,6 +20,34 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
+
+/* x86-64 page-table entry sizes: PTE, PMD and PUD leaves. */
+#define SZ_4K		4096ULL
+#define SZ_2M		(2ULL << 20)
+#define SZ_1G		(1ULL << 30)
+/* The base page size; the suite is x86-64 only. */
+#define MM_PAGE		4096UL
+
+/* The one SKIP sentinel (see the return convention above). */
+#define MM_SKIP		1
+
+/* /proc/self/pagemap bits (Documentation/admin-guide/mm/pagemap.rst) */
+#define MM_PM_PRESENT	(1ULL << 63)
+#define MM_PM_SWAP	(1ULL << 62)
+#define MM_PM_PFN	((1ULL << 55) - 1)
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h) */
+#define MM_KPF_THP	(1ULL << 22)
+#define MM_KPF_ZERO	(1ULL << 24)
+
+/* errno as a return value: never 0, even if the call did not set it. */
+int mm_errno(void);
+
+/*
+ * now + @timeout_ms on CLOCK_REALTIME, the clock of
+ * pthread_cond_timedwait() and pthread_timedjoin_np().
+ */
+void mm_deadline(struct timespec *ts, int timeout_ms);
 
 /* splitmix64 finaliser: nearby inputs give unrelated outputs. */
 uint64_t mm_mix(uint64_t x);

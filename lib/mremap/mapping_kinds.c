@@ -41,7 +41,7 @@ const char *mk_name(enum mk_kind kind)
 
 size_t mk_unit(enum mk_kind kind)
 {
-	return kind == MK_THP || kind == MK_HUGETLB ? MRM_PMD : MRM_PAGE;
+	return kind == MK_THP || kind == MK_HUGETLB ? SZ_2M : MM_PAGE;
 }
 
 bool mk_is_shared(enum mk_kind kind)
@@ -88,7 +88,7 @@ static long mk_huge_available(void)
 static int mk_prepare_hugetlb(struct mk_env *env, size_t bytes, char *why,
 			      size_t whylen)
 {
-	long need = (bytes + MRM_PMD - 1) / MRM_PMD;
+	long need = (bytes + SZ_2M - 1) / SZ_2M;
 	long nr = mk_read_long(MK_HUGE_DIR "/nr_hugepages");
 	long avail = mk_huge_available();
 
@@ -389,9 +389,9 @@ enum mk_read mk_read_page(const void *addr, unsigned long salt,
 	case SIGSEGV:
 		return MK_READS_SIGSEGV;
 	}
-	if (mrm_check(addr, MRM_PAGE, salt, pg) < 0)
+	if (mrm_check(addr, MM_PAGE, salt, pg) < 0)
 		return MK_READS_DATA;
-	if (mrm_check_zero(addr, MRM_PAGE) < 0)
+	if (mrm_check_zero(addr, MM_PAGE) < 0)
 		return MK_READS_ZERO;
 	return MK_READS_OTHER;
 }

@@ -24,14 +24,14 @@ static inline void mrx_reads(struct __test_metadata *_metadata,
 			     unsigned long salt, unsigned long pg)
 {
 	const size_t offs[] = {
-		0, len / MRM_PAGE / 2 * MRM_PAGE, len - MRM_PAGE,
+		0, len / MM_PAGE / 2 * MM_PAGE, len - MM_PAGE,
 	};
 	const char *p = addr;
 	enum mk_read got;
 	unsigned int i;
 
 	for (i = 0; i < 3; i++) {
-		got = mk_read_page(p + offs[i], salt, pg + offs[i] / MRM_PAGE);
+		got = mk_read_page(p + offs[i], salt, pg + offs[i] / MM_PAGE);
 		if (got != want)
 			TH_LOG("page %p (+%#zx of %p) reads %s, expected %s",
 			       p + offs[i], offs[i], addr, mk_read_name(got),

@@ -11,7 +11,7 @@
 
 #include "mremap/mremap_util.h"
 
-#define MRM_WORDS_PER_PAGE (MRM_PAGE / sizeof(uint64_t))
+#define MRM_WORDS_PER_PAGE (MM_PAGE / sizeof(uint64_t))
 
 void *mrm_mremap(void *old, size_t old_len, size_t new_len,
 		 unsigned long flags, void *new_addr)
@@ -36,7 +36,7 @@ void mrm_fill(void *addr, size_t len, unsigned long salt,
 	uint64_t *p = addr;
 	unsigned long pg, w;
 
-	for (pg = 0; pg < len / MRM_PAGE; pg++)
+	for (pg = 0; pg < len / MM_PAGE; pg++)
 		for (w = 0; w < MRM_WORDS_PER_PAGE; w++)
 			p[pg * MRM_WORDS_PER_PAGE + w] =
 				mrm_word(salt, first_page + pg, w);
@@ -64,7 +64,7 @@ void mrm_fill_sparse(void *addr, size_t len, unsigned long salt,
 	volatile uint64_t *p = addr;
 	unsigned long pg, i, w;
 
-	for (pg = 0; pg < len / MRM_PAGE; pg++) {
+	for (pg = 0; pg < len / MM_PAGE; pg++) {
 		for (i = 0; i < MRM_SAMPLES; i++) {
 			w = mrm_sample_words[i];
 			p[pg * MRM_WORDS_PER_PAGE + w] =
@@ -84,7 +84,7 @@ static long mrm_check_samples(const void *addr, size_t len, bool zero,
 	unsigned long pg, i, w;
 	uint64_t want;
 
-	for (pg = 0; pg < len / MRM_PAGE; pg++) {
+	for (pg = 0; pg < len / MM_PAGE; pg++) {
 		for (i = 0; i < MRM_SAMPLES; i++) {
 			w = mrm_sample_words[i];
 			want = zero ? 0 : mrm_word(salt, first_page + pg, w);

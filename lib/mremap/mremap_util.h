@@ -13,9 +13,6 @@
 
 #include "mm_util.h"
 
-#define MRM_PAGE	4096UL
-#define MRM_PMD		(2UL << 20)
-#define MRM_PUD		(1UL << 30)
 
 /* Not in every libc's headers; values from the 6.12 uapi. */
 #ifndef MREMAP_DONTUNMAP

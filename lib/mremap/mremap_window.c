@@ -18,7 +18,7 @@ int mrw_setup(struct mrw *w, enum mk_kind kind, size_t extra,
 	ret = mk_env_prepare(&w->env, kind, w->len + extra, why, whylen);
 	if (ret)
 		return ret;
-	w->window = mrm_reserve(MRW_UNITS * w->unit, MRM_PMD);
+	w->window = mrm_reserve(MRW_UNITS * w->unit, SZ_2M);
 	if (w->window == MAP_FAILED) {
 		snprintf(why, whylen, "cannot reserve the address window");
 		mk_env_restore(&w->env);

@@ -12,10 +12,8 @@
 
 #include "pfnmap/devmem.h"
 #include "mm_util.h"
-#include "pfnmap/vfio.h"
+#include "pfnmap/pci_dev.h"
 
-#define DM_PCI		"/sys/bus/pci/devices"
-#define DM_PAGE		4096ULL
 #define DM_CMD_MEMORY	0x2	/* PCI_COMMAND_MEMORY */
 
 struct dm_cand {
@@ -24,71 +22,6 @@ struct dm_cand {
 	uint64_t size;
 	char driver[64];	/* "" when unclaimed */
 };
-
-/* Copy with truncation (sysfs names here are short). */
-static void dm_strcpy(char *dst, size_t len, const char *src)
-{
-	size_t n = strnlen(src, len - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static unsigned long dm_hex_attr(const char *bdf, const char *attr)
-{
-	char path[PATH_MAX], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), DM_PCI "/%s/%s", bdf, attr);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return strtoul(buf, NULL, 16);
-}
-
-/* BAR2 from the device's "resource" file (one BAR a line). */
-static int dm_bar2(const char *bdf, uint64_t *phys, uint64_t *size)
-{
-	unsigned long long start, end, flags;
-	char path[PATH_MAX];
-	int i, ret = -ENOENT;
-	FILE *f;
-
-	snprintf(path, sizeof(path), DM_PCI "/%s/resource", bdf);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	for (i = 0; i <= IVSHMEM_BAR; i++) {
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
-			break;
-		if (i == IVSHMEM_BAR && end > start) {
-			*phys = start;
-			*size = end - start + 1;
-			ret = 0;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
-static void dm_driver(const char *bdf, char *buf, size_t len)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), DM_PCI "/%s/driver", bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	dm_strcpy(buf, len, base ? base + 1 : target);
-}
 
 /*
  * The smallest fitting BAR2, unclaimed if any is; *CLAIMED counts the
@@ -102,17 +35,17 @@ static int dm_find(struct dm_cand *best, uint64_t min_size, int *claimed)
 	DIR *dir;
 
 	*claimed = 0;
-	dir = opendir(DM_PCI);
+	dir = opendir(PCI_DEV_SYSFS);
 	if (!dir)
 		return 0;
 	while ((d = readdir(dir))) {
 		if (d->d_name[0] == '.' ||
-		    dm_hex_attr(d->d_name, "vendor") != IVSHMEM_VENDOR ||
-		    dm_hex_attr(d->d_name, "device") != IVSHMEM_DEVICE ||
-		    dm_bar2(d->d_name, &c.phys, &c.size) || c.size < min_size)
+		    !pci_dev_is_ivshmem(d->d_name) ||
+		    pci_dev_bar(d->d_name, IVSHMEM_BAR, &c.phys, &c.size) ||
+		    c.size < min_size)
 			continue;
-		dm_strcpy(c.bdf, sizeof(c.bdf), d->d_name);
-		dm_driver(c.bdf, c.driver, sizeof(c.driver));
+		pci_dev_strcpy(c.bdf, sizeof(c.bdf), d->d_name);
+		pci_dev_link(c.bdf, "driver", c.driver, sizeof(c.driver));
 		if (c.driver[0])
 			(*claimed)++;
 		/* Unclaimed beats claimed; then smaller beats larger. */
@@ -132,7 +65,7 @@ static int dm_decoding(const char *bdf, char *why, size_t whylen)
 	unsigned char cmd[2];
 	int fd;
 
-	snprintf(path, sizeof(path), DM_PCI "/%s/config", bdf);
+	pci_dev_path(path, sizeof(path), bdf, "config");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || pread(fd, cmd, 2, 4) != 2) {
 		snprintf(why, whylen, "reading the command register of %s: %s",
@@ -163,14 +96,14 @@ int devmem_bar_open(struct devmem_bar *db, uint64_t min_size, char *why,
 			 "BAR%d of at least %llu MiB", IVSHMEM_VENDOR,
 			 IVSHMEM_DEVICE, IVSHMEM_BAR,
 			 (unsigned long long)(min_size >> 20));
-		return DEVMEM_SKIP;
+		return MM_SKIP;
 	}
 	if (c.driver[0]) {
 		snprintf(why, whylen, "every ivshmem BAR%d of at least %llu "
 			 "MiB is claimed by a driver (%s by %s): /dev/mem maps "
 			 "unclaimed ones only", IVSHMEM_BAR,
 			 (unsigned long long)(min_size >> 20), c.bdf, c.driver);
-		return DEVMEM_SKIP;
+		return MM_SKIP;
 	}
 	/*
 	 * O_SYNC maps uncached-minus, as vfio-pci does: a memtype that a
@@ -183,14 +116,14 @@ int devmem_bar_open(struct devmem_bar *db, uint64_t min_size, char *why,
 		snprintf(why, whylen, "open " DEVMEM_PATH ": %s%s", strerror(err),
 			 err == ENOENT ? " (CONFIG_DEVMEM off?)" : "");
 		return err == ENOENT || err == EACCES || err == EPERM ?
-		       DEVMEM_SKIP : -err;
+		       MM_SKIP : -err;
 	}
 	err = dm_decoding(c.bdf, why, whylen);
 	if (err) {
 		devmem_bar_close(db);
 		return err;
 	}
-	dm_strcpy(db->bdf, sizeof(db->bdf), c.bdf);
+	pci_dev_strcpy(db->bdf, sizeof(db->bdf), c.bdf);
 	db->phys = c.phys;
 	db->size = c.size;
 	return 0;
@@ -206,8 +139,8 @@ void devmem_bar_close(struct devmem_bar *db)
 void *devmem_bar_map(const struct devmem_bar *db, uint64_t off, size_t len,
 		     int prot, int flags, size_t align, size_t skew)
 {
-	if (align < DM_PAGE)
-		align = DM_PAGE;
+	if (align < MM_PAGE)
+		align = MM_PAGE;
 	return mm_mmap_at(db->fd, db->phys + off, len, prot, flags, align,
 			  skew);
 }
@@ -215,8 +148,8 @@ void *devmem_bar_map(const struct devmem_bar *db, uint64_t off, size_t len,
 static int dm_copy(const struct devmem_bar *db, uint64_t off, void *buf,
 		   size_t len, bool write)
 {
-	uint64_t first = off & ~(DM_PAGE - 1);
-	size_t span = (off + len - first + DM_PAGE - 1) & ~(DM_PAGE - 1);
+	uint64_t first = off & ~(MM_PAGE - 1);
+	size_t span = (off + len - first + MM_PAGE - 1) & ~(MM_PAGE - 1);
 	volatile char *map;
 	size_t i;
 
@@ -269,7 +202,7 @@ int devmem_pat_lookup(uint64_t start, uint64_t end, char *type, size_t len,
 			continue;
 		found = 1;
 		if (type)
-			dm_strcpy(type, len, t);
+			pci_dev_strcpy(type, len, t);
 		if (estart)
 			*estart = s;
 		if (eend)

@@ -21,11 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm_util.h"
+
 #define DEVMEM_PATH		"/dev/mem"
 #define DEVMEM_PAT_LIST		"/sys/kernel/debug/x86/pat_memtype_list"
-
-/* devmem_bar_open(): no /dev/mem, no privilege, no unclaimed BAR. */
-#define DEVMEM_SKIP		1
 
 struct devmem_bar {
 	char bdf[32];		/* "0000:00:02.0" */
@@ -36,7 +35,7 @@ struct devmem_bar {
 
 /*
  * Find the smallest ivshmem BAR2 of at least MIN_SIZE bytes whose device
- * has no driver bound, and open /dev/mem.  0; DEVMEM_SKIP with WHY saying
+ * has no driver bound, and open /dev/mem.  0; MM_SKIP with WHY saying
  * what is missing; -errno with WHY when something that should work did not
  * (e.g. the device's memory decoding is off).
  */

@@ -25,7 +25,7 @@ static inline bool pfnmap_get_or_skip(struct __test_metadata *_metadata,
 
 	ret = pfnmap_get(pm, req, why, sizeof(why));
 	*got = true;
-	if (ret == PFNMAP_SKIP)
+	if (ret == MM_SKIP)
 		SKIP(return false, "%s", why);
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	return true;

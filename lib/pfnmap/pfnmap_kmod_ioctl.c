@@ -14,10 +14,7 @@
 #include "mm_util.h"
 #include "pfnmap/pfnmap_kmod_ioctl.h"
 
-#define PKM_PAGE	4096ULL
-#define PKM_PAGE_WORDS	(PKM_PAGE / 8)
-#define PKM_PMD		(2ULL << 20)
-#define PKM_PUD		(1ULL << 30)
+#define PKM_PAGE_WORDS	(MM_PAGE / 8)
 #define PKM_SPREAD	24
 
 const unsigned int pfnmap_kmod_words[PFNMAP_KMOD_NR_WORDS] = {
@@ -48,7 +45,7 @@ static int pkm_open_failed(const char *dev, int err, char *why, size_t len)
 	else
 		snprintf(why, len, "module %s is loaded but %s is missing "
 			 "(no devtmpfs?)", MMCONF_PFNMAP_MODULE, dev);
-	return PFNMAP_KMOD_SKIP;
+	return MM_SKIP;
 }
 
 int pfnmap_kmod_open(struct pfnmap_kmod *km, const char *dev,
@@ -80,7 +77,7 @@ int pfnmap_kmod_open(struct pfnmap_kmod *km, const char *dev,
 			 (unsigned long long)km->info.wanted_size >> 20,
 			 strerror(-km->info.wanted_err));
 		pfnmap_kmod_close(km);
-		return PFNMAP_KMOD_SKIP;
+		return MM_SKIP;
 	}
 	return 0;
 fail:
@@ -100,7 +97,7 @@ bool pfnmap_kmod_region_fits(const struct pfnmap_kmod *km, uint64_t off,
 			     char *why, size_t wlen)
 {
 	const struct mmconf_info *in = &km->info;
-	uint64_t phys = in->region_pfn * PKM_PAGE + off;
+	uint64_t phys = in->region_pfn * MM_PAGE + off;
 
 	if (off <= in->region_size && len <= in->region_size - off &&
 	    (!align || phys % align == 0))
@@ -127,8 +124,8 @@ int pfnmap_kmod_set_max_level(struct pfnmap_kmod *km, unsigned int level)
 void *pfnmap_kmod_map(struct pfnmap_kmod *km, uint64_t off, size_t len,
 		      int prot, int flags, size_t align, size_t skew)
 {
-	if (align < PKM_PAGE)
-		align = PKM_PAGE;
+	if (align < MM_PAGE)
+		align = MM_PAGE;
 	return mm_mmap_at(km->fd, off, len, prot, flags, align, skew);
 }
 
@@ -222,7 +219,7 @@ uint64_t pfnmap_kmod_level_size(unsigned int level)
 	case MMCONF_LEVEL_PMD:
 		return 2ULL << 20;
 	default:
-		return PKM_PAGE;
+		return MM_PAGE;
 	}
 }
 
@@ -233,7 +230,7 @@ uint64_t pfnmap_kmod_value(uint64_t seed, uint64_t rpage, unsigned int word)
 
 int pfnmap_kmod_samples(uint64_t npages, uint64_t *out)
 {
-	const uint64_t per_pmd = PKM_PMD / PKM_PAGE, per_pud = PKM_PUD / PKM_PAGE;
+	const uint64_t per_pmd = SZ_2M / MM_PAGE, per_pud = SZ_1G / MM_PAGE;
 	const uint64_t fixed[] = {
 		0, 1, 300, per_pmd - 1, per_pmd, per_pmd + 1, 2 * per_pmd - 1,
 		per_pud - 1, per_pud, npages - per_pmd, npages - 1,
@@ -270,7 +267,7 @@ int pfnmap_kmod_fill_region(struct pfnmap_kmod *km, uint64_t seed,
 		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++)
 			buf[pfnmap_kmod_words[w]] =
 				pfnmap_kmod_value(seed, rpage, pfnmap_kmod_words[w]);
-		err = pfnmap_kmod_write(km, rpage * PKM_PAGE, buf, sizeof(buf));
+		err = pfnmap_kmod_write(km, rpage * MM_PAGE, buf, sizeof(buf));
 		if (err)
 			return err;
 	}
@@ -285,7 +282,7 @@ int64_t pfnmap_kmod_check_region(struct pfnmap_kmod *km, uint64_t seed,
 
 	for (i = 0; i < n; i++) {
 		rpage = first + pkm_page(pages, i);
-		if (pfnmap_kmod_read(km, rpage * PKM_PAGE, buf, sizeof(buf)))
+		if (pfnmap_kmod_read(km, rpage * MM_PAGE, buf, sizeof(buf)))
 			return pkm_page(pages, i);
 		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++)
 			if (buf[pfnmap_kmod_words[w]] !=
@@ -304,7 +301,7 @@ void pfnmap_kmod_fill_map(char *map, uint64_t seed, uint64_t first,
 
 	for (i = 0; i < n; i++) {
 		page = pkm_page(pages, i);
-		p = (volatile uint64_t *)(map + page * PKM_PAGE);
+		p = (volatile uint64_t *)(map + page * MM_PAGE);
 		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++)
 			p[pfnmap_kmod_words[w]] = pfnmap_kmod_value(seed,
 					first + page, pfnmap_kmod_words[w]);
@@ -320,7 +317,7 @@ int64_t pfnmap_kmod_check_map(const char *map, uint64_t seed, uint64_t first,
 
 	for (i = 0; i < n; i++) {
 		page = pkm_page(pages, i);
-		p = (const volatile uint64_t *)(map + page * PKM_PAGE);
+		p = (const volatile uint64_t *)(map + page * MM_PAGE);
 		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++)
 			if (p[pfnmap_kmod_words[w]] != pfnmap_kmod_value(seed,
 					first + page, pfnmap_kmod_words[w]))

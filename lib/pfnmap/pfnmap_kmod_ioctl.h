@@ -13,17 +13,16 @@
 
 #include "mmconf_pfnmap_uapi.h"
 
+#include "mm_util.h"
+
 struct pfnmap_kmod {
 	int fd;
 	struct mmconf_info info;
 };
 
-/* pfnmap_kmod_open(): the module, its device node or its region is absent. */
-#define PFNMAP_KMOD_SKIP	1
-
 /*
  * Open DEV (MMCONF_PFNMAP_DEV or MMCONF_PFNMAP_PREPARE_DEV) and read the
- * module's info.  Returns 0; PFNMAP_KMOD_SKIP when the module is not
+ * module's info.  Returns 0; MM_SKIP when the module is not
  * loaded, this build of it has no such node, or it could not get its RAM
  * region; -errno on anything else (an ABI mismatch is -EPROTO).  WHY says
  * what, for SKIP()/TH_LOG().  Every level starts at PTE.

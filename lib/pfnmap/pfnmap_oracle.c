@@ -12,7 +12,6 @@
 #include "mm_util.h"
 #include "pfnmap/pfnmap_provider.h"
 
-#define PP_PAGE		4096ULL
 
 static int pp_query_kmod(struct pfnmap *pm, const void *addr,
 			 struct pfnmap_entry *e)
@@ -136,11 +135,11 @@ static int pp_check_addrs(struct pfnmap *pm, uint64_t off, uint64_t end,
 	for (o = off; o < end; o = next) {
 		next = pp_entry_end(pm, o, end, vs, ve);
 		a[n++] = pm->addr + o;
-		if (next - o > PP_PAGE)
-			a[n++] = pm->addr + next - PP_PAGE;
+		if (next - o > MM_PAGE)
+			a[n++] = pm->addr + next - MM_PAGE;
 	}
 	for (i = 0; i < ns; i++) {
-		p = pm->addr + samples[i] * PP_PAGE;
+		p = pm->addr + samples[i] * MM_PAGE;
 		if (p >= pm->addr + off && p < pm->addr + end)
 			a[n++] = p;
 	}

@@ -15,8 +15,7 @@
 #include "mm_util.h"
 #include "pfnmap/pfnmap_provider.h"
 
-#define PP_PAGE		4096ULL
-#define PP_PAGE_WORDS	(PP_PAGE / 8)
+#define PP_PAGE_WORDS	(MM_PAGE / 8)
 
 static const char *const pp_claims[MMCONF_NR_LEVELS] = {
 	[MMCONF_LEVEL_PMD] = "CONFIG_ARCH_SUPPORTS_PMD_PFNMAP",
@@ -64,7 +63,7 @@ int pfnmap_claims_huge(unsigned int level, char *why, size_t whylen)
 
 /*
  * The module's walk when it is loaded (it serves queries even without a
- * region), else ptdump.  PFNMAP_SKIP when neither exists.
+ * region), else ptdump.  MM_SKIP when neither exists.
  */
 static int pp_open_oracle(struct pfnmap *pm, char *why, size_t whylen)
 {
@@ -88,7 +87,7 @@ static int pp_open_oracle(struct pfnmap *pm, char *why, size_t whylen)
 	}
 	snprintf(why, whylen, "no page-table oracle: module %s not loaded "
 		 "(or another ABI) and %s", MMCONF_PFNMAP_MODULE, pwhy);
-	return ret == -EINVAL ? ret : PFNMAP_SKIP;
+	return ret == -EINVAL ? ret : MM_SKIP;
 }
 
 static int pp_open_kmod(struct pfnmap *pm, const char *dev, char *why,
@@ -103,7 +102,7 @@ static int pp_open_kmod(struct pfnmap *pm, const char *dev, char *why,
 
 	ret = pfnmap_kmod_open(&pm->km, dev, why, whylen);
 	if (ret)
-		return ret == PFNMAP_KMOD_SKIP ? PFNMAP_SKIP : ret;
+		return ret == MM_SKIP ? MM_SKIP : ret;
 	pm->km_open = true;
 	if ((pm->km.info.features & feat[r->level]) != feat[r->level]) {
 		snprintf(why, whylen, "the kernel claims %s pfnmaps, but this "
@@ -114,8 +113,8 @@ static int pp_open_kmod(struct pfnmap *pm, const char *dev, char *why,
 	}
 	if (!pfnmap_kmod_region_fits(&pm->km, r->off, r->len,
 				     pfnmap_level_size(r->level), why, whylen))
-		return PFNMAP_SKIP;
-	pm->phys = pm->km.info.region_pfn * PP_PAGE + r->off;
+		return MM_SKIP;
+	pm->phys = pm->km.info.region_pfn * MM_PAGE + r->off;
 	pm->path = "the module's read/write ioctls (kernel direct map)";
 	ret = pfnmap_kmod_set_max_level(&pm->km, r->level);
 	if (ret)
@@ -130,7 +129,7 @@ static int pp_open_vfio(struct pfnmap *pm, char *why, size_t whylen)
 
 	ret = vfio_bar_open(&pm->bar, pm->req.off + pm->req.len, why, whylen);
 	if (ret)
-		return ret == VFIO_BAR_SKIP ? PFNMAP_SKIP : ret;
+		return ret == MM_SKIP ? MM_SKIP : ret;
 	pm->bar_open = true;
 	pm->phys = pm->bar.phys + pm->req.off;
 	pm->path = "vfio pread/pwrite (the kernel's ioremap of the BAR)";
@@ -143,7 +142,7 @@ static int pp_open_devmem(struct pfnmap *pm, char *why, size_t whylen)
 
 	ret = devmem_bar_open(&pm->dm, pm->req.off + pm->req.len, why, whylen);
 	if (ret)
-		return ret == DEVMEM_SKIP ? PFNMAP_SKIP : ret;
+		return ret == MM_SKIP ? MM_SKIP : ret;
 	pm->dm_open = true;
 	pm->phys = pm->dm.phys + pm->req.off;
 	pm->path = "a second, transient /dev/mem mapping";
@@ -158,8 +157,8 @@ static int pp_check_req(const struct pfnmap_req *r, char *why, size_t whylen)
 			(r->provider == PFNMAP_KMOD && !r->shared);
 
 	if (r->provider >= PFNMAP_NR_PROVIDERS || !r->level ||
-	    r->level >= MMCONF_NR_LEVELS || !r->len || r->len % PP_PAGE ||
-	    r->off % PP_PAGE || r->skew % PP_PAGE) {
+	    r->level >= MMCONF_NR_LEVELS || !r->len || r->len % MM_PAGE ||
+	    r->off % MM_PAGE || r->skew % MM_PAGE) {
 		snprintf(why, whylen, "bad pfnmap request");
 		return -EINVAL;
 	}
@@ -232,7 +231,7 @@ static int pp_open(struct pfnmap *pm, char *why, size_t whylen)
 		return ret;
 	for (l = r->level; l > MMCONF_LEVEL_PTE; l--)
 		if (pfnmap_claims_huge(l, why, whylen) != 1)
-			return PFNMAP_SKIP;
+			return MM_SKIP;
 	switch (r->provider) {
 	case PFNMAP_KMOD:
 		ret = pp_open_kmod(pm, MMCONF_PFNMAP_DEV, why, whylen);
@@ -310,7 +309,7 @@ unsigned int pfnmap_fit_level(const struct pfnmap *pm, uintptr_t vma_start,
 
 uint64_t pfnmap_pfn(const struct pfnmap *pm, const void *addr)
 {
-	return (pm->phys + ((uintptr_t)addr - (uintptr_t)pm->addr)) / PP_PAGE;
+	return (pm->phys + ((uintptr_t)addr - (uintptr_t)pm->addr)) / MM_PAGE;
 }
 
 static int pp_rw(struct pfnmap *pm, uint64_t off, void *buf, size_t len,
@@ -349,13 +348,13 @@ int pfnmap_write(struct pfnmap *pm, uint64_t off, const void *buf,
 void pfnmap_fill_map(struct pfnmap *pm, uint64_t seed, const uint64_t *pages,
 		     int n)
 {
-	pfnmap_kmod_fill_map(pm->addr, seed, pm->req.off / PP_PAGE, pages, n);
+	pfnmap_kmod_fill_map(pm->addr, seed, pm->req.off / MM_PAGE, pages, n);
 }
 
 int64_t pfnmap_check_map(const struct pfnmap *pm, uint64_t seed,
 			 const uint64_t *pages, int n)
 {
-	return pfnmap_kmod_check_map(pm->addr, seed, pm->req.off / PP_PAGE,
+	return pfnmap_kmod_check_map(pm->addr, seed, pm->req.off / MM_PAGE,
 				     pages, n);
 }
 
@@ -372,12 +371,12 @@ int pfnmap_fill_path(struct pfnmap *pm, uint64_t seed, const uint64_t *pages,
 
 	for (i = 0; i < n; i++) {
 		page = pp_page(pages, i);
-		rpage = pm->req.off / PP_PAGE + page;
+		rpage = pm->req.off / MM_PAGE + page;
 		memset(buf, 0, sizeof(buf));
 		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++)
 			buf[pfnmap_kmod_words[w]] = pfnmap_kmod_value(seed,
 					rpage, pfnmap_kmod_words[w]);
-		ret = pfnmap_write(pm, page * PP_PAGE, buf, sizeof(buf));
+		ret = pfnmap_write(pm, page * MM_PAGE, buf, sizeof(buf));
 		if (ret)
 			return ret;
 	}
@@ -392,8 +391,8 @@ int64_t pfnmap_check_path(struct pfnmap *pm, uint64_t seed,
 
 	for (i = 0; i < n; i++) {
 		page = pp_page(pages, i);
-		rpage = pm->req.off / PP_PAGE + page;
-		if (pfnmap_read(pm, page * PP_PAGE, buf, sizeof(buf)))
+		rpage = pm->req.off / MM_PAGE + page;
+		if (pfnmap_read(pm, page * MM_PAGE, buf, sizeof(buf)))
 			return page;
 		for (w = 0; w < PFNMAP_KMOD_NR_WORDS; w++)
 			if (buf[pfnmap_kmod_words[w]] != pfnmap_kmod_value(seed,
@@ -405,5 +404,5 @@ int64_t pfnmap_check_path(struct pfnmap *pm, uint64_t seed,
 
 int pfnmap_samples(const struct pfnmap *pm, uint64_t *out)
 {
-	return pfnmap_kmod_samples(pm->req.len / PP_PAGE, out);
+	return pfnmap_kmod_samples(pm->req.len / MM_PAGE, out);
 }

@@ -36,6 +36,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "mm_util.h"
 #include "pfnmap/devmem.h"
 #include "pfnmap/pfnmap_kmod_ioctl.h"
 #include "pfnmap/ptdump.h"
@@ -48,9 +49,6 @@ enum pfnmap_provider {
 	PFNMAP_DEVMEM,
 	PFNMAP_NR_PROVIDERS
 };
-
-/* pfnmap_get(): the kernel, the module or the machine lacks something. */
-#define PFNMAP_SKIP	1
 
 struct pfnmap_req {
 	enum pfnmap_provider provider;
@@ -96,7 +94,7 @@ const char *pfnmap_provider_name(enum pfnmap_provider provider);
 int pfnmap_claims_huge(unsigned int level, char *why, size_t whylen);
 
 /*
- * Open REQ's provider and map.  0; PFNMAP_SKIP with WHY when the kernel
+ * Open REQ's provider and map.  0; MM_SKIP with WHY when the kernel
  * does not claim the level or the provider's module, device or config is
  * absent; -errno with WHY when something that should work did not (an
  * mmap() the provider refuses returns that mmap errno, e.g. -EINVAL for

@@ -20,9 +20,9 @@
 #include <linux/vfio.h>
 
 #include "mm_util.h"
+#include "pfnmap/pci_dev.h"
 #include "pfnmap/vfio.h"
 
-#define PCI_DEVICES	"/sys/bus/pci/devices"
 #define VFIO_DRIVER	"/sys/bus/pci/drivers/vfio-pci"
 #define NOIOMMU_PARAM	"/sys/module/vfio/parameters/enable_unsafe_noiommu_mode"
 #define UNSAFE_IRQ_PARAM \
@@ -54,75 +54,6 @@ static int vfio_sysfs_write(const char *path, const char *val)
 	return n < 0 ? n : 0;
 }
 
-/* Copy with truncation (names here are short; sysfs bounds them). */
-static void vfio_strcpy(char *dst, size_t len, const char *src)
-{
-	size_t n = strnlen(src, len - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static void vfio_dev_path(char *path, size_t len, const char *bdf,
-			  const char *attr)
-{
-	snprintf(path, len, PCI_DEVICES "/%s/%s", bdf, attr);
-}
-
-/* Basename of a device's symlink ATTR ("driver", "iommu_group"), or "". */
-static int vfio_dev_link(const char *bdf, const char *attr, char *buf,
-			 size_t len)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	buf[0] = '\0';
-	vfio_dev_path(path, sizeof(path), bdf, attr);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	vfio_strcpy(buf, len, base ? base + 1 : target);
-	return 0;
-}
-
-static unsigned long vfio_dev_hex(const char *bdf, const char *attr)
-{
-	char path[PATH_MAX], buf[32];
-
-	vfio_dev_path(path, sizeof(path), bdf, attr);
-	if (vfio_sysfs_read(path, buf, sizeof(buf)))
-		return 0;
-	return strtoul(buf, NULL, 16);
-}
-
-/* BAR N of a device from its "resource" file (one BAR a line). */
-static int vfio_dev_bar(const char *bdf, int n, uint64_t *phys, uint64_t *size)
-{
-	unsigned long long start, end, flags;
-	char path[PATH_MAX];
-	int i, ret = -ENOENT;
-	FILE *f;
-
-	vfio_dev_path(path, sizeof(path), bdf, "resource");
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	for (i = 0; i <= n; i++) {
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
-			break;
-		if (i == n && end > start) {
-			*phys = start;
-			*size = end - start + 1;
-			ret = 0;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
 static int vfio_cand_cmp(const void *a, const void *b)
 {
 	const struct vfio_cand *x = a, *y = b;
@@ -139,18 +70,17 @@ static int vfio_find_cands(struct vfio_cand *c, int max, uint64_t min_size)
 	int n = 0;
 	DIR *dir;
 
-	dir = opendir(PCI_DEVICES);
+	dir = opendir(PCI_DEV_SYSFS);
 	if (!dir)
 		return 0;
 	while ((d = readdir(dir)) && n < max) {
 		if (d->d_name[0] == '.' ||
-		    vfio_dev_hex(d->d_name, "vendor") != IVSHMEM_VENDOR ||
-		    vfio_dev_hex(d->d_name, "device") != IVSHMEM_DEVICE)
+		    !pci_dev_is_ivshmem(d->d_name))
 			continue;
-		if (vfio_dev_bar(d->d_name, IVSHMEM_BAR, &c[n].phys,
+		if (pci_dev_bar(d->d_name, IVSHMEM_BAR, &c[n].phys,
 				 &c[n].size) || c[n].size < min_size)
 			continue;
-		vfio_strcpy(c[n].bdf, sizeof(c[n].bdf), d->d_name);
+		pci_dev_strcpy(c[n].bdf, sizeof(c[n].bdf), d->d_name);
 		n++;
 	}
 	closedir(dir);
@@ -170,7 +100,7 @@ static int vfio_need_noiommu(struct vfio_bar *bar, char *why, size_t whylen)
 	if (vfio_sysfs_read(NOIOMMU_PARAM, val, sizeof(val))) {
 		snprintf(why, whylen, "%s has no IOMMU group and vfio has no "
 			 "no-IOMMU mode (CONFIG_VFIO_NOIOMMU)", bar->bdf);
-		return VFIO_BAR_SKIP;
+		return MM_SKIP;
 	}
 	bar->noiommu = true;
 	if (val[0] == 'Y' || val[0] == '1')
@@ -191,10 +121,10 @@ int vfio_pci_binding(const char *bdf, char *driver, size_t dlen,
 	char path[PATH_MAX];
 	int ret;
 
-	ret = vfio_dev_link(bdf, "driver", driver, dlen);
+	ret = pci_dev_link(bdf, "driver", driver, dlen);
 	if (ret && ret != -ENOENT)
 		return ret;
-	vfio_dev_path(path, sizeof(path), bdf, "driver_override");
+	pci_dev_path(path, sizeof(path), bdf, "driver_override");
 	ret = vfio_sysfs_read(path, override, olen);
 	if (ret)
 		return ret;
@@ -219,16 +149,16 @@ static int vfio_bind(struct vfio_bar *bar, char *why, size_t whylen)
 	}
 	if (!strcmp(bar->prev_driver, "vfio-pci"))
 		return 0;
-	vfio_dev_path(path, sizeof(path), bar->bdf, "driver_override");
+	pci_dev_path(path, sizeof(path), bar->bdf, "driver_override");
 	bar->bound_by_us = true;
 	ret = vfio_sysfs_write(path, "vfio-pci");
 	if (!ret && bar->prev_driver[0]) {
-		vfio_dev_path(path, sizeof(path), bar->bdf, "driver/unbind");
+		pci_dev_path(path, sizeof(path), bar->bdf, "driver/unbind");
 		ret = vfio_sysfs_write(path, bar->bdf);
 	}
 	if (!ret)
 		ret = vfio_sysfs_write("/sys/bus/pci/drivers_probe", bar->bdf);
-	vfio_dev_link(bar->bdf, "driver", drv, sizeof(drv));
+	pci_dev_link(bar->bdf, "driver", drv, sizeof(drv));
 	if (!ret && strcmp(drv, "vfio-pci"))
 		ret = -ENODEV;
 	if (ret)
@@ -242,7 +172,7 @@ static int vfio_open_group(struct vfio_bar *bar, char *why, size_t whylen)
 	char group[32], path[64];
 	int ret;
 
-	ret = vfio_dev_link(bar->bdf, "iommu_group", group, sizeof(group));
+	ret = pci_dev_link(bar->bdf, "iommu_group", group, sizeof(group));
 	if (ret) {
 		snprintf(why, whylen, "%s has no iommu_group after binding",
 			 bar->bdf);
@@ -309,11 +239,11 @@ static int vfio_setup_container(struct vfio_bar *bar, char *why,
 		ret = -errno;
 		snprintf(why, whylen, "open /dev/vfio/vfio: %s",
 			 strerror(-ret));
-		return ret == -ENOENT ? VFIO_BAR_SKIP : ret;
+		return ret == -ENOENT ? MM_SKIP : ret;
 	}
 	if (ioctl(bar->container_fd, VFIO_GET_API_VERSION) != VFIO_API_VERSION) {
 		snprintf(why, whylen, "unknown vfio API version");
-		return VFIO_BAR_SKIP;
+		return MM_SKIP;
 	}
 	if (ioctl(bar->group_fd, VFIO_GROUP_GET_STATUS, &status)) {
 		ret = -errno;
@@ -324,7 +254,7 @@ static int vfio_setup_container(struct vfio_bar *bar, char *why,
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
 		snprintf(why, whylen, "iommu group of %s is not viable "
 			 "(another device in it has a host driver)", bar->bdf);
-		return VFIO_BAR_SKIP;
+		return MM_SKIP;
 	}
 	if (ioctl(bar->group_fd, VFIO_GROUP_SET_CONTAINER, &bar->container_fd)) {
 		ret = -errno;
@@ -336,7 +266,7 @@ static int vfio_setup_container(struct vfio_bar *bar, char *why,
 	if (!type) {
 		snprintf(why, whylen, "vfio container offers no %s IOMMU model",
 			 bar->noiommu ? "no-IOMMU" : "type1");
-		return VFIO_BAR_SKIP;
+		return MM_SKIP;
 	}
 	if (vfio_set_iommu(bar, type)) {
 		ret = -errno;
@@ -399,11 +329,11 @@ static int vfio_open_cand(struct vfio_bar *bar, const struct vfio_cand *c,
 	memset(bar, 0, sizeof(*bar));
 	bar->container_fd = bar->group_fd = bar->device_fd = -1;
 	bar->owner = getpid();
-	vfio_strcpy(bar->bdf, sizeof(bar->bdf), c->bdf);
+	pci_dev_strcpy(bar->bdf, sizeof(bar->bdf), c->bdf);
 	bar->size = c->size;
 	bar->phys = c->phys;
 
-	if (vfio_dev_link(bar->bdf, "iommu_group", group, sizeof(group))) {
+	if (pci_dev_link(bar->bdf, "iommu_group", group, sizeof(group))) {
 		ret = vfio_need_noiommu(bar, why, whylen);
 		if (ret)
 			return ret;
@@ -424,7 +354,7 @@ int vfio_bar_open(struct vfio_bar *bar, uint64_t min_size, char *why,
 		  size_t whylen)
 {
 	struct vfio_cand cands[VFIO_MAX_CANDS];
-	int i, n, ret = VFIO_BAR_SKIP;
+	int i, n, ret = MM_SKIP;
 
 	/* Whatever happens, vfio_bar_close() on it is safe afterwards. */
 	memset(bar, 0, sizeof(*bar));
@@ -435,14 +365,14 @@ int vfio_bar_open(struct vfio_bar *bar, uint64_t min_size, char *why,
 		 "at least %llu MiB", IVSHMEM_VENDOR, IVSHMEM_DEVICE,
 		 IVSHMEM_BAR, (unsigned long long)(min_size >> 20));
 	if (!n)
-		return VFIO_BAR_SKIP;
+		return MM_SKIP;
 	if (geteuid()) {
 		snprintf(why, whylen, "binding a device to vfio-pci needs root");
-		return VFIO_BAR_SKIP;
+		return MM_SKIP;
 	}
 	if (access(VFIO_DRIVER, F_OK)) {
 		snprintf(why, whylen, "no vfio-pci driver (CONFIG_VFIO_PCI)");
-		return VFIO_BAR_SKIP;
+		return MM_SKIP;
 	}
 	for (i = 0; i < n; i++) {
 		ret = vfio_open_cand(bar, &cands[i], why, whylen);
@@ -462,7 +392,7 @@ static void vfio_restore(struct vfio_bar *bar)
 
 	if (bar->bound_by_us) {
 		vfio_sysfs_write(VFIO_DRIVER "/unbind", bar->bdf);
-		vfio_dev_path(path, sizeof(path), bar->bdf, "driver_override");
+		pci_dev_path(path, sizeof(path), bar->bdf, "driver_override");
 		/* A lone newline clears the override. */
 		vfio_sysfs_write(path, bar->prev_override[0] ?
 				 bar->prev_override : "\n");

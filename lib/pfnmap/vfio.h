@@ -20,12 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define IVSHMEM_VENDOR	0x1af4
-#define IVSHMEM_DEVICE	0x1110
-#define IVSHMEM_BAR	2
-
-/* vfio_bar_open() results besides 0 and -errno. */
-#define VFIO_BAR_SKIP	1	/* no such device, no vfio, no privilege */
+#include "mm_util.h"
 
 struct vfio_bar {
 	char bdf[32];			/* "0000:00:04.0" */
@@ -46,7 +41,7 @@ struct vfio_bar {
 
 /*
  * Bind the ivshmem device with the smallest BAR2 of at least MIN_SIZE
- * bytes to vfio-pci and open it.  0 on success; VFIO_BAR_SKIP when the
+ * bytes to vfio-pci and open it.  0 on success; MM_SKIP when the
  * environment lacks something (WHY says what: a SKIP); -errno when a
  * step that should work failed (WHY says which: a FAIL); on failure
  * nothing is left bound or open, and vfio_bar_close() is a no-op.  Devices

@@ -32,7 +32,7 @@ int gup_pin_open(struct gup_pin *g, char *why, size_t whylen)
 	g->fd = -1;
 	if (!gp_debugfs_mounted()) {
 		if (mount("debugfs", GP_DEBUGFS, "debugfs", 0, NULL)) {
-			ret = um_errno();
+			ret = mm_errno();
 			snprintf(why, whylen, "cannot mount debugfs: %s",
 				 strerror(ret));
 			return ret == EPERM ? GUP_PIN_UNAVAILABLE : ret;
@@ -42,7 +42,7 @@ int gup_pin_open(struct gup_pin *g, char *why, size_t whylen)
 	g->fd = open(GP_GUP_TEST, O_RDWR | O_CLOEXEC);
 	if (g->fd >= 0)
 		return 0;
-	ret = um_errno();
+	ret = mm_errno();
 	snprintf(why, whylen, "%s: %s%s", GP_GUP_TEST, strerror(ret),
 		 ret == ENOENT ? " (CONFIG_GUP_TEST not set)" : "");
 	gup_pin_close(g);
@@ -59,7 +59,7 @@ int gup_pin_start(struct gup_pin *g, void *addr, size_t len, bool write)
 	};
 
 	if (ioctl(g->fd, GUP_PIN_LONGTERM_TEST_START, &args))
-		return um_errno();
+		return mm_errno();
 	g->pinned = true;
 	return 0;
 }
@@ -68,7 +68,7 @@ int gup_pin_read(struct gup_pin *g, void *buf)
 {
 	__u64 user = (unsigned long)buf;
 
-	return ioctl(g->fd, GUP_PIN_LONGTERM_TEST_READ, &user) ? um_errno() : 0;
+	return ioctl(g->fd, GUP_PIN_LONGTERM_TEST_READ, &user) ? mm_errno() : 0;
 }
 
 int gup_pin_stop(struct gup_pin *g)
@@ -76,7 +76,7 @@ int gup_pin_stop(struct gup_pin *g)
 	if (!g->pinned)
 		return 0;
 	g->pinned = false;
-	return ioctl(g->fd, GUP_PIN_LONGTERM_TEST_STOP) ? um_errno() : 0;
+	return ioctl(g->fd, GUP_PIN_LONGTERM_TEST_STOP) ? mm_errno() : 0;
 }
 
 void gup_pin_close(struct gup_pin *g)

@@ -29,6 +29,8 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+#include "mm_util.h"
+
 #define GUP_PIN_UNAVAILABLE	(-1)
 
 /* mm/gup_test.h is not uapi: the part of its layout this file uses. */

@@ -53,7 +53,7 @@ static int sd_node(struct swap_dev *d)
 	if (sscanf(buf, "%u:%u", &major, &minor) != 2)
 		return EINVAL;
 	if (mknod(d->dev, S_IFBLK | 0600, makedev(major, minor)))
-		return um_errno();
+		return mm_errno();
 	d->made_node = true;
 	return 0;
 }
@@ -102,7 +102,7 @@ static int sd_loop_create(struct swap_dev *d, size_t bytes, char *why,
 		if (access(path, F_OK) && ioctl(ctl, LOOP_CTL_ADD, d->id) >= 0)
 			break;
 	}
-	ret = d->id < 1024 ? 0 : um_errno();
+	ret = d->id < 1024 ? 0 : mm_errno();
 	close(ctl);
 	if (ret) {
 		d->id = -1;
@@ -116,7 +116,7 @@ static int sd_loop_create(struct swap_dev *d, size_t bytes, char *why,
 	}
 	backing = memfd_create("swap_dev", MFD_CLOEXEC);
 	if (backing < 0 || ftruncate(backing, bytes)) {
-		ret = um_errno();
+		ret = mm_errno();
 		snprintf(why, whylen, "memfd for loop%d: %s", d->id, strerror(ret));
 		if (backing >= 0)
 			close(backing);
@@ -124,7 +124,7 @@ static int sd_loop_create(struct swap_dev *d, size_t bytes, char *why,
 	}
 	loop = open(d->dev, O_RDWR | O_CLOEXEC);
 	if (loop < 0 || ioctl(loop, LOOP_SET_FD, backing)) {
-		ret = um_errno();
+		ret = mm_errno();
 		snprintf(why, whylen, "%s LOOP_SET_FD: %s", d->dev, strerror(ret));
 	}
 	if (loop >= 0)
@@ -136,21 +136,21 @@ static int sd_loop_create(struct swap_dev *d, size_t bytes, char *why,
 /* What mkswap writes: a version-1 header and the magic at the page end. */
 static int sd_mkswap(struct swap_dev *d, size_t bytes)
 {
-	static char page[UM_PAGE];
+	static char page[MM_PAGE];
 	uint32_t v;
 	int fd, ret = 0;
 
 	memset(page, 0, sizeof(page));
 	v = 1;				/* info.version */
 	memcpy(page + 1024, &v, sizeof(v));
-	v = bytes / UM_PAGE - 1;	/* info.last_page */
+	v = bytes / MM_PAGE - 1;	/* info.last_page */
 	memcpy(page + 1028, &v, sizeof(v));
-	memcpy(page + UM_PAGE - 10, "SWAPSPACE2", 10);
+	memcpy(page + MM_PAGE - 10, "SWAPSPACE2", 10);
 	fd = open(d->dev, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return um_errno();
+		return mm_errno();
 	if (pwrite(fd, page, sizeof(page), 0) != sizeof(page) || fsync(fd))
-		ret = um_errno();
+		ret = mm_errno();
 	close(fd);
 	return ret;
 }
@@ -176,7 +176,7 @@ int swap_dev_setup(struct swap_dev *d, enum swap_dev_kind kind, size_t bytes,
 	}
 	if (swapon(d->dev, SWAP_FLAG_PREFER |
 		   ((32767 << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK))) {
-		ret = um_errno();
+		ret = mm_errno();
 		snprintf(why, whylen, "swapon %s: %s", d->dev, strerror(ret));
 		if (ret == ENOSYS) {
 			snprintf(why, whylen, "no swap support (CONFIG_SWAP not set)");

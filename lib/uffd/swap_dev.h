@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mm_util.h"
+
 #define SWAP_DEV_UNAVAILABLE	(-1)
 
 enum swap_dev_kind {

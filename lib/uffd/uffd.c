@@ -21,14 +21,14 @@ static int uffd_open_raw(int *fd)
 	*fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (*fd >= 0)
 		return 0;
-	sys_err = um_errno();
+	sys_err = mm_errno();
 	/* The device node lets a non-root user in where the sysctl does not. */
 	dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
 	if (dev < 0)
 		return sys_err;
 #ifdef USERFAULTFD_IOC_NEW
 	*fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
-	ret = *fd < 0 ? um_errno() : 0;
+	ret = *fd < 0 ? mm_errno() : 0;
 #else
 	ret = sys_err;
 #endif
@@ -44,7 +44,7 @@ int uffd_features(uint64_t *features)
 	ret = uffd_open_raw(&fd);
 	if (ret)
 		return ret;
-	ret = ioctl(fd, UFFDIO_API, &api) ? um_errno() : 0;
+	ret = ioctl(fd, UFFDIO_API, &api) ? mm_errno() : 0;
 	close(fd);
 	*features = api.features;
 	return ret;
@@ -114,7 +114,7 @@ int uffd_open_features(uint64_t want, int *fd, char *why, size_t whylen)
 	}
 	ret = uffd_open_raw(fd);
 	if (!ret && ioctl(*fd, UFFDIO_API, &api)) {
-		ret = um_errno();
+		ret = mm_errno();
 		close(*fd);
 		*fd = -1;
 	}
@@ -133,7 +133,7 @@ int uffd_register(int fd, void *addr, size_t len, uint64_t mode,
 	};
 
 	if (ioctl(fd, UFFDIO_REGISTER, &reg))
-		return um_errno();
+		return mm_errno();
 	if (ioctls)
 		*ioctls = reg.ioctls;
 	return 0;
@@ -143,7 +143,7 @@ int uffd_unregister(int fd, void *addr, size_t len)
 {
 	struct uffdio_range range = { .start = (unsigned long)addr, .len = len };
 
-	return ioctl(fd, UFFDIO_UNREGISTER, &range) ? um_errno() : 0;
+	return ioctl(fd, UFFDIO_UNREGISTER, &range) ? mm_errno() : 0;
 }
 
 int uffd_copy(int fd, void *dst, const void *src, size_t len)
@@ -155,7 +155,7 @@ int uffd_copy(int fd, void *dst, const void *src, size_t len)
 	};
 
 	if (ioctl(fd, UFFDIO_COPY, &copy))
-		return um_errno();
+		return mm_errno();
 	return copy.copy == (int64_t)len ? 0 : EIO;
 }
 
@@ -165,14 +165,14 @@ int uffd_zeropage(int fd, void *addr, size_t len)
 		.range = { .start = (unsigned long)addr, .len = len },
 	};
 
-	return ioctl(fd, UFFDIO_ZEROPAGE, &zp) ? um_errno() : 0;
+	return ioctl(fd, UFFDIO_ZEROPAGE, &zp) ? mm_errno() : 0;
 }
 
 int uffd_wake(int fd, void *addr, size_t len)
 {
 	struct uffdio_range range = { .start = (unsigned long)addr, .len = len };
 
-	return ioctl(fd, UFFDIO_WAKE, &range) ? um_errno() : 0;
+	return ioctl(fd, UFFDIO_WAKE, &range) ? mm_errno() : 0;
 }
 
 int uffd_poison(int fd, void *addr, size_t len)
@@ -182,7 +182,7 @@ int uffd_poison(int fd, void *addr, size_t len)
 		.range = { .start = (unsigned long)addr, .len = len },
 	};
 
-	return ioctl(fd, UFFDIO_POISON, &poison) ? um_errno() : 0;
+	return ioctl(fd, UFFDIO_POISON, &poison) ? mm_errno() : 0;
 #else
 	(void)fd, (void)addr, (void)len;
 	return ENOTTY;
@@ -202,7 +202,7 @@ int uffd_move(int fd, void *dst, const void *src, size_t len, uint64_t mode,
 	};
 	int ret;
 
-	ret = ioctl(fd, UFFDIO_MOVE, &mv) ? um_errno() : 0;
+	ret = ioctl(fd, UFFDIO_MOVE, &mv) ? mm_errno() : 0;
 	*moved = mv.move;
 	return ret;
 #else
@@ -220,25 +220,25 @@ int uffd_read_msg(int fd, struct uffd_msg *msg, int timeout_ms)
 
 	ret = poll(&pfd, 1, timeout_ms);
 	if (ret < 0)
-		return um_errno();
+		return mm_errno();
 	if (ret == 0)
 		return ETIMEDOUT;
 	n = read(fd, msg, sizeof(*msg));
 	if (n < 0)
-		return um_errno();
+		return mm_errno();
 	return n == sizeof(*msg) ? 0 : EIO;
 }
 
 static void uffd_reader_resolve(struct uffd_reader *r, const struct uffd_msg *m)
 {
 	void *page = (void *)(unsigned long)(m->arg.pagefault.address &
-					     ~(UM_PAGE - 1));
+					     ~(MM_PAGE - 1));
 	int ret;
 
-	ret = uffd_zeropage(r->fd, page, UM_PAGE);
+	ret = uffd_zeropage(r->fd, page, MM_PAGE);
 	/* Somebody mapped it meanwhile: the fault only needs a wake-up. */
 	if (ret == EEXIST)
-		ret = uffd_wake(r->fd, page, UM_PAGE);
+		ret = uffd_wake(r->fd, page, MM_PAGE);
 	if (ret && !r->err)
 		r->err = ret;
 }
@@ -310,7 +310,7 @@ int uffd_reader_wait(struct uffd_reader *r, uint8_t event, unsigned int count,
 	struct timespec deadline;
 	int ret = 0;
 
-	um_deadline(&deadline, timeout_ms);
+	mm_deadline(&deadline, timeout_ms);
 	pthread_mutex_lock(&r->lock);
 	while (uffd_reader_count(r, event) < count && !r->err && !ret)
 		ret = pthread_cond_timedwait(&r->cond, &r->lock, &deadline);

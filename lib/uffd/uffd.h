@@ -49,6 +49,8 @@
 #include <stdint.h>
 #include <linux/userfaultfd.h>
 
+#include "mm_util.h"
+
 /* uffd_open_features(): the kernel or the build lacks what was asked. */
 #define UFFD_UNSUPPORTED	(-1)
 

@@ -18,23 +18,7 @@
 #include "uffd/uffd.h"
 #include "uffd/uffd_move_util.h"
 
-#define UM_WORDS	(UM_PAGE / sizeof(uint64_t))
-
-int um_errno(void)
-{
-	return errno ? errno : EIO;
-}
-
-void um_deadline(struct timespec *ts, int timeout_ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
+#define UM_WORDS	(MM_PAGE / sizeof(uint64_t))
 
 static uint64_t um_word(uint64_t page, uint64_t word)
 {
@@ -82,9 +66,9 @@ static int um_pread_u64(const char *path, off_t off, uint64_t *val)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return um_errno();
+		return mm_errno();
 	if (pread(fd, val, sizeof(*val), off) != sizeof(*val))
-		ret = um_errno();
+		ret = mm_errno();
 	close(fd);
 	return ret;
 }
@@ -92,7 +76,7 @@ static int um_pread_u64(const char *path, off_t off, uint64_t *val)
 int um_pagemap(const void *addr, uint64_t *entry)
 {
 	return um_pread_u64("/proc/self/pagemap",
-			    (unsigned long)addr / UM_PAGE * sizeof(uint64_t),
+			    (unsigned long)addr / MM_PAGE * sizeof(uint64_t),
 			    entry);
 }
 
@@ -105,11 +89,11 @@ int um_range_state(const void *addr, size_t npages, size_t *present,
 
 	*present = *swapped = 0;
 	for (i = 0; i < npages; i++) {
-		ret = um_pagemap((const char *)addr + i * UM_PAGE, &e);
+		ret = um_pagemap((const char *)addr + i * MM_PAGE, &e);
 		if (ret)
 			return ret;
-		*present += !!(e & UM_PM_PRESENT);
-		*swapped += !!(e & UM_PM_SWAP);
+		*present += !!(e & MM_PM_PRESENT);
+		*swapped += !!(e & MM_PM_SWAP);
 	}
 	return 0;
 }
@@ -138,10 +122,10 @@ int um_kpageflags(const void *addr, uint64_t *flags)
 	ret = um_pagemap(addr, &e);
 	if (ret)
 		return ret;
-	if (!(e & UM_PM_PRESENT) || !(e & UM_PM_PFN))
+	if (!(e & MM_PM_PRESENT) || !(e & MM_PM_PFN))
 		return ENODATA;
 	return um_pread_u64("/proc/kpageflags",
-			    (e & UM_PM_PFN) * sizeof(uint64_t), flags);
+			    (e & MM_PM_PFN) * sizeof(uint64_t), flags);
 }
 
 int um_smaps_line(const void *addr, const char *field, char *buf, size_t len)
@@ -155,7 +139,7 @@ int um_smaps_line(const void *addr, const char *field, char *buf, size_t len)
 
 	f = fopen("/proc/self/smaps", "re");
 	if (!f)
-		return um_errno();
+		return mm_errno();
 	while (fgets(line, sizeof(line), f)) {
 		/* A VMA header starts "start-end perms": fields start "Name:". */
 		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
@@ -176,11 +160,11 @@ int um_smaps_line(const void *addr, const char *field, char *buf, size_t len)
 
 int um_page_node(const void *addr)
 {
-	void *page = (void *)((unsigned long)addr & ~(UM_PAGE - 1));
+	void *page = (void *)((unsigned long)addr & ~(MM_PAGE - 1));
 	int status = -1;
 
 	if (move_pages(0, 1, &page, NULL, &status, 0))
-		return -um_errno();
+		return -mm_errno();
 	return status;
 }
 
@@ -225,7 +209,7 @@ const char *um_thp_unavailable(void)
 	if (strstr(buf, "[never]"))
 		return "THP disabled by the administrator (enabled=never)";
 	if (!um_read_str("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
-			 buf, sizeof(buf)) && strtoul(buf, NULL, 10) != UM_PMD)
+			 buf, sizeof(buf)) && strtoul(buf, NULL, 10) != SZ_2M)
 		return "PMD size is not 2 MiB";
 	return NULL;
 }
@@ -237,24 +221,24 @@ bool um_is_pmd_thp(void *addr)
 
 	if (mm_smaps_kb(addr, "AnonHugePages") < 2048)
 		return false;
-	if (um_pagemap(addr, &e0) || !(e0 & UM_PM_PRESENT))
+	if (um_pagemap(addr, &e0) || !(e0 & MM_PM_PRESENT))
 		return false;
 	/* Without a visible PFN (no CAP_SYS_ADMIN) smaps has to do. */
-	if (!(e0 & UM_PM_PFN))
+	if (!(e0 & MM_PM_PFN))
 		return true;
-	for (i = 1; i < UM_PMD / UM_PAGE; i += 37) {
-		if (um_pagemap((char *)addr + i * UM_PAGE, &e) ||
-		    (e & UM_PM_PFN) != (e0 & UM_PM_PFN) + i)
+	for (i = 1; i < SZ_2M / MM_PAGE; i += 37) {
+		if (um_pagemap((char *)addr + i * MM_PAGE, &e) ||
+		    (e & MM_PM_PFN) != (e0 & MM_PM_PFN) + i)
 			return false;
 	}
-	return !um_kpageflags(addr, &flags) && (flags & UM_KPF_THP);
+	return !um_kpageflags(addr, &flags) && (flags & MM_KPF_THP);
 }
 
 bool um_thp_fill(void *addr, uint64_t first)
 {
-	if (madvise(addr, UM_PMD, MADV_HUGEPAGE))
+	if (madvise(addr, SZ_2M, MADV_HUGEPAGE))
 		return false;
-	um_fill(addr, UM_PMD / UM_PAGE, first);
+	um_fill(addr, SZ_2M / MM_PAGE, first);
 	return um_is_pmd_thp(addr);
 }
 
@@ -303,7 +287,7 @@ int um_read_timeout(const volatile uint64_t *addr, int timeout_ms,
 	ret = pthread_create(&t, NULL, um_reader_fn, r);
 	if (ret)
 		return ret;
-	um_deadline(&deadline, timeout_ms);
+	mm_deadline(&deadline, timeout_ms);
 	ret = pthread_timedjoin_np(t, NULL, &deadline);
 	if (ret) {
 		/* Left blocked in the fault; it dies with the test process. */
@@ -336,14 +320,14 @@ int um_recv(int fd, void *buf, size_t len, int timeout_ms)
 		if (ret < 0 && errno == EINTR)
 			continue;
 		if (ret < 0)
-			return um_errno();
+			return mm_errno();
 		if (ret == 0)
 			return ETIMEDOUT;
 		n = read(fd, (char *)buf + got, len - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return um_errno();
+			return mm_errno();
 		if (n == 0)
 			return EPIPE;
 		got += n;
@@ -356,7 +340,7 @@ int um_send(int fd, const void *buf, size_t len)
 	ssize_t n = write(fd, buf, len);
 
 	if (n < 0)
-		return um_errno();
+		return mm_errno();
 	return (size_t)n == len ? 0 : EIO;
 }
 
@@ -366,11 +350,11 @@ int um_child_start(struct um_child *c, int (*fn)(void *arg, int to_parent,
 	int down[2], up[2];
 
 	if (pipe2(down, O_CLOEXEC))
-		return um_errno();
+		return mm_errno();
 	if (pipe2(up, O_CLOEXEC)) {
 		close(down[0]);
 		close(down[1]);
-		return um_errno();
+		return mm_errno();
 	}
 	fflush(stdout);
 	fflush(stderr);
@@ -380,7 +364,7 @@ int um_child_start(struct um_child *c, int (*fn)(void *arg, int to_parent,
 		close(down[1]);
 		close(up[0]);
 		close(up[1]);
-		return um_errno();
+		return mm_errno();
 	}
 	if (c->pid == 0) {
 		close(down[1]);
@@ -414,7 +398,7 @@ int um_child_reap(struct um_child *c, bool kill_first, int timeout_ms,
 		if (r == c->pid)
 			break;
 		if (r < 0)
-			return um_errno();
+			return mm_errno();
 		if (waited >= timeout_ms) {
 			kill(c->pid, SIGKILL);
 			return ETIMEDOUT;

@@ -18,16 +18,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#define UM_PAGE		4096UL
-#define UM_PMD		(2UL << 20)
-
-/* /proc/self/pagemap bits (Documentation/admin-guide/mm/pagemap.rst) */
-#define UM_PM_PRESENT	(1ULL << 63)
-#define UM_PM_SWAP	(1ULL << 62)
-#define UM_PM_PFN	((1ULL << 55) - 1)
-/* /proc/kpageflags bits */
-#define UM_KPF_THP	(1ULL << 22)
-#define UM_KPF_ZERO	(1ULL << 24)
+#include "mm_util.h"
 
 /*
  * Fill npages pages with words that depend on (first + page, word), so
@@ -42,7 +33,7 @@ long um_check_zero(const void *addr, size_t npages);
 /* The i-th 4 KiB page from base. */
 static inline void *um_page_at(void *base, size_t i)
 {
-	return (char *)base + i * UM_PAGE;
+	return (char *)base + i * MM_PAGE;
 }
 
 int um_pagemap(const void *addr, uint64_t *entry);
@@ -77,14 +68,6 @@ const char *um_thp_unavailable(void);
 bool um_thp_fill(void *addr, uint64_t first);
 /* true if the 2 MiB at addr is one PMD-mapped THP (smaps + kpageflags). */
 bool um_is_pmd_thp(void *addr);
-
-/* errno as a return value: never 0, even if the call did not set it. */
-int um_errno(void);
-/*
- * now + timeout_ms on CLOCK_REALTIME, the clock of pthread_cond_timedwait()
- * and pthread_timedjoin_np().
- */
-void um_deadline(struct timespec *ts, int timeout_ms);
 
 /* mm_read_str() and mm_write_str() returning 0 or a positive errno. */
 int um_read_str(const char *path, char *buf, size_t len);

@@ -29,9 +29,6 @@
 #include "kconfig.h"
 #include "pfnmap/pfnmap_kmod_ioctl.h"
 
-#define SZ_4K		4096ULL
-#define SZ_2M		(2ULL << 20)
-#define SZ_1G		(1ULL << 30)
 #define NR_SAMPLES	PFNMAP_KMOD_MAX_SAMPLES
 
 FIXTURE(kmod_map) {
@@ -189,7 +186,7 @@ static bool kt_open(struct __test_metadata *_metadata,
 	    !kt_claimed(_metadata, variant->want))
 		return false;
 	ret = pfnmap_kmod_open(&self->km, variant->dev, why, sizeof(why));
-	if (ret == PFNMAP_KMOD_SKIP)
+	if (ret == MM_SKIP)
 		SKIP(return false, "%s", why);
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	self->opened = true;
@@ -488,7 +485,7 @@ TEST(kmod_oracle_anon)
 	int ret;
 
 	ret = pfnmap_kmod_open(&km, MMCONF_PFNMAP_DEV, why, sizeof(why));
-	if (ret == PFNMAP_KMOD_SKIP)
+	if (ret == MM_SKIP)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	p = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE,

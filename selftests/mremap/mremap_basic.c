@@ -17,8 +17,8 @@
 #include "mremap/mremap_util.h"
 
 #define NR_PAGES	8
-#define LEN		(NR_PAGES * MRM_PAGE)
-#define WINDOW		(64 * MRM_PAGE)
+#define LEN		(NR_PAGES * MM_PAGE)
+#define WINDOW		(64 * MM_PAGE)
 #define SALT_SRC	0x5eed
 #define SALT_DST	0xd57
 
@@ -29,10 +29,10 @@ FIXTURE(mremap_basic) {
 
 FIXTURE_SETUP(mremap_basic)
 {
-	self->window = mrm_reserve(WINDOW, MRM_PAGE);
+	self->window = mrm_reserve(WINDOW, MM_PAGE);
 	ASSERT_NE(MAP_FAILED, self->window);
-	self->map = mrm_map_filled(self->window + MRM_PAGE, LEN, SALT_SRC);
-	ASSERT_EQ(self->window + MRM_PAGE, self->map);
+	self->map = mrm_map_filled(self->window + MM_PAGE, LEN, SALT_SRC);
+	ASSERT_EQ(self->window + MM_PAGE, self->map);
 }
 
 FIXTURE_TEARDOWN(mremap_basic)
@@ -55,7 +55,7 @@ TEST_F(mremap_basic, shrink_in_place)
 	EXPECT_TRUE(mrm_is_one_vma(self->map, LEN / 2));
 	EXPECT_TRUE(mrm_range_unmapped(self->map + LEN / 2, LEN / 2));
 	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map + LEN / 2));
-	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map + LEN - MRM_PAGE));
+	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map + LEN - MM_PAGE));
 }
 
 TEST_F(mremap_basic, expand_in_place)

@@ -65,15 +65,15 @@ TEST_F(mremap_err, overlap_dontunmap)
 
 TEST_F(mremap_err, misaligned_old)
 {
-	MRX_FAILS(EINVAL, mrm_mremap(self->map + 1, self->len - MRM_PAGE,
-				     self->len - MRM_PAGE, MREMAP_MAYMOVE |
+	MRX_FAILS(EINVAL, mrm_mremap(self->map + 1, self->len - MM_PAGE,
+				     self->len - MM_PAGE, MREMAP_MAYMOVE |
 				     MREMAP_FIXED, self->dst));
-	MRX_FAILS(EINVAL, mrm_mremap(self->map + 1, MRM_PAGE, MRM_PAGE, 0,
+	MRX_FAILS(EINVAL, mrm_mremap(self->map + 1, MM_PAGE, MM_PAGE, 0,
 				     NULL));
 	if (variant->kind == MK_HUGETLB) {
 		/* Page-aligned is not enough: huge-page-aligned. */
-		MRX_FAILS(EINVAL, mrm_mremap(self->map + MRM_PAGE, MRM_PAGE,
-					     MRM_PAGE, MREMAP_MAYMOVE |
+		MRX_FAILS(EINVAL, mrm_mremap(self->map + MM_PAGE, MM_PAGE,
+					     MM_PAGE, MREMAP_MAYMOVE |
 					     MREMAP_FIXED, self->dst));
 	}
 	MRW_EXPECT_INTACT(SALT);
@@ -87,7 +87,7 @@ TEST_F(mremap_err, misaligned_new_fixed)
 	if (variant->kind == MK_HUGETLB) {
 		MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
 					     MREMAP_MAYMOVE | MREMAP_FIXED,
-					     self->dst + MRM_PAGE));
+					     self->dst + MM_PAGE));
 	}
 	MRW_EXPECT_INTACT(SALT);
 }

@@ -31,34 +31,34 @@ FIXTURE_TEARDOWN_PARENT(mremap_hugetlb)
 TEST_F(mremap_hugetlb, shrink_less_than_huge_page)
 {
 	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len,
-					self->len - MRM_PAGE, 0, NULL));
+					self->len - MM_PAGE, 0, NULL));
 	MRW_EXPECT_INTACT(SALT);
 }
 
 /* new_len rounds up: 3 huge pages minus 4 KiB keeps 3 huge pages. */
 TEST_F(mremap_hugetlb, shrink_rounds_up)
 {
-	size_t keep = self->len - MRM_PMD;
+	size_t keep = self->len - SZ_2M;
 
 	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len,
-					keep - MRM_PAGE, 0, NULL));
+					keep - MM_PAGE, 0, NULL));
 	EXPECT_TRUE(mrm_is_one_vma(self->map, keep));
 	mrx_reads(_metadata, MK_READS_DATA, self->map, keep, SALT, 0);
-	mrx_unmapped(_metadata, self->map + keep, MRM_PMD);
+	mrx_unmapped(_metadata, self->map + keep, SZ_2M);
 }
 
 /* old_len rounds up too: moving 4 KiB moves the whole first huge page. */
 TEST_F(mremap_hugetlb, small_move_moves_huge_page)
 {
-	ASSERT_EQ(self->dst, mrm_mremap(self->map, MRM_PAGE, MRM_PAGE,
+	ASSERT_EQ(self->dst, mrm_mremap(self->map, MM_PAGE, MM_PAGE,
 					MREMAP_MAYMOVE | MREMAP_FIXED,
 					self->dst));
-	EXPECT_TRUE(mrm_is_one_vma(self->dst, MRM_PMD));
-	mrx_reads(_metadata, MK_READS_DATA, self->dst, MRM_PMD, SALT, 0);
-	mrx_unmapped(_metadata, self->map, MRM_PMD);
-	EXPECT_TRUE(mrm_is_one_vma(self->map + MRM_PMD, self->len - MRM_PMD));
-	mrx_reads(_metadata, MK_READS_DATA, self->map + MRM_PMD,
-		  self->len - MRM_PMD, SALT, MRM_PMD / MRM_PAGE);
+	EXPECT_TRUE(mrm_is_one_vma(self->dst, SZ_2M));
+	mrx_reads(_metadata, MK_READS_DATA, self->dst, SZ_2M, SALT, 0);
+	mrx_unmapped(_metadata, self->map, SZ_2M);
+	EXPECT_TRUE(mrm_is_one_vma(self->map + SZ_2M, self->len - SZ_2M));
+	mrx_reads(_metadata, MK_READS_DATA, self->map + SZ_2M,
+		  self->len - SZ_2M, SALT, SZ_2M / MM_PAGE);
 }
 
 /*
@@ -71,7 +71,7 @@ TEST_F(mremap_hugetlb, new_addr_checked_without_fixed)
 	struct mm_vma vma;
 
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len / 2, 0,
-				     self->dst + MRM_PAGE));
+				     self->dst + MM_PAGE));
 	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
 	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, self->len / 2,
 					0, self->dst));

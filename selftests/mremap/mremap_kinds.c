@@ -31,7 +31,7 @@ MRW_KIND_VARIANTS(mremap_kind);
 FIXTURE_SETUP(mremap_kind)
 {
 	MRW_FIXTURE_SETUP(variant->kind, SALT);
-	self->pages = self->len / MRM_PAGE;
+	self->pages = self->len / MM_PAGE;
 	/* Otherwise the kind would only repeat anon_private. */
 	if (variant->kind == MK_THP)
 		MRW_ASSERT_THP_MAPPED();
@@ -242,8 +242,8 @@ TEST_F(mremap_kind, duplicate_old_len_zero)
 	MRW_EXPECT_INTACT(SALT);
 	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
 	/* The same pages, not a copy. */
-	src = (uint64_t *)(self->map + self->len - MRM_PAGE);
-	dup = (uint64_t *)(ret + self->len - MRM_PAGE);
+	src = (uint64_t *)(self->map + self->len - MM_PAGE);
+	dup = (uint64_t *)(ret + self->len - MM_PAGE);
 	*src = 0x1234567;
 	EXPECT_EQ(0x1234567, *dup);
 	munmap(ret, self->len);

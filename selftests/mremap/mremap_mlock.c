@@ -40,7 +40,7 @@ static long touch_faults(char *addr, size_t len)
 	long before = mrm_minflt();
 	size_t off;
 
-	for (off = 0; off < len; off += MRM_PAGE)
+	for (off = 0; off < len; off += MM_PAGE)
 		*(volatile char *)(addr + off) = 1;
 	return mrm_minflt() - before;
 }

@@ -17,7 +17,7 @@
 #include "mremap/mremap_util.h"
 #include "uffd/uffd.h"
 
-#define PG		MRM_PAGE
+#define PG		MM_PAGE
 #define WINDOW		(32 * PG)
 #define DST_OFF		(16 * PG)
 #define SALT_A		0xa

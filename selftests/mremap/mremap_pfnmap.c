@@ -107,7 +107,7 @@ static void release(FIXTURE_DATA(mremap_pfnmap) *self)
 	pfnmap_put(&self->pm);
 }
 
-/* Map @len bytes at the variant's level; 0, PFNMAP_SKIP or -errno. */
+/* Map @len bytes at the variant's level; 0, MM_SKIP or -errno. */
 static int get_pfnmap(FIXTURE_DATA(mremap_pfnmap) *self,
 		      const FIXTURE_VARIANT(mremap_pfnmap) *variant,
 		      uint64_t len, char *why, size_t whylen)
@@ -131,12 +131,12 @@ FIXTURE_SETUP(mremap_pfnmap)
 	/* Two entries where the provider has room, else one. */
 	self->len = 2 * self->entry;
 	ret = get_pfnmap(self, variant, self->len, why, sizeof(why));
-	if (ret == PFNMAP_SKIP && variant->level == MMCONF_LEVEL_PUD) {
+	if (ret == MM_SKIP && variant->level == MMCONF_LEVEL_PUD) {
 		pfnmap_put(&self->pm);
 		self->len = self->entry;
 		ret = get_pfnmap(self, variant, self->len, why, sizeof(why));
 	}
-	if (ret == PFNMAP_SKIP) {
+	if (ret == MM_SKIP) {
 		pfnmap_put(&self->pm);
 		SKIP(return, "%s", why);
 	}
@@ -145,10 +145,10 @@ FIXTURE_SETUP(mremap_pfnmap)
 		pfnmap_put(&self->pm);
 	}
 	self->map = self->pm.addr;
-	self->dst_window_len = 2 * self->len + 2 * MRM_PUD;
-	self->dst_window = mrm_reserve(self->dst_window_len, MRM_PUD);
+	self->dst_window_len = 2 * self->len + 2 * SZ_1G;
+	self->dst_window = mrm_reserve(self->dst_window_len, SZ_1G);
 	ASSERT_NE(MAP_FAILED, self->dst_window) release(self);
-	self->dst = self->dst_window + MRM_PUD;
+	self->dst = self->dst_window + SZ_1G;
 
 	/* The pfn range outlives the test: a fresh salt every time. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -156,7 +156,7 @@ FIXTURE_SETUP(mremap_pfnmap)
 	mrm_fill_sparse(self->map, self->len, self->salt, 0);
 	/* Verified, not assumed: the level the kernel claims. */
 	first = pfnmap_level(&self->pm, self->map);
-	last = pfnmap_level(&self->pm, self->map + self->len - MRM_PAGE);
+	last = pfnmap_level(&self->pm, self->map + self->len - MM_PAGE);
 	ASSERT_TRUE(first == (int)variant->level &&
 		    last == (int)variant->level) {
 		TH_LOG("mapped at %s and %s, expected %s", level_name(first),
@@ -180,19 +180,19 @@ static void expect_data(struct __test_metadata *_metadata,
 			uint64_t off, size_t len)
 {
 	const uint64_t at[] = {
-		0, 300 * MRM_PAGE, MRM_PMD + MRM_PAGE, MRM_PUD + 7 * MRM_PAGE,
-		len / MRM_PAGE / 2 * MRM_PAGE, len - MRM_PAGE,
+		0, 300 * MM_PAGE, SZ_2M + MM_PAGE, SZ_1G + 7 * MM_PAGE,
+		len / MM_PAGE / 2 * MM_PAGE, len - MM_PAGE,
 	};
-	static char page[MRM_PAGE];
+	static char page[MM_PAGE];
 	unsigned int i;
 
-	EXPECT_EQ(-1, mrm_check(addr, len, self->salt, off / MRM_PAGE));
+	EXPECT_EQ(-1, mrm_check(addr, len, self->salt, off / MM_PAGE));
 	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
 		if (at[i] >= len)
 			continue;
-		ASSERT_EQ(0, pfnmap_read(&self->pm, off + at[i], page, MRM_PAGE));
-		EXPECT_EQ(-1, mrm_check(page, MRM_PAGE, self->salt,
-					(off + at[i]) / MRM_PAGE)) {
+		ASSERT_EQ(0, pfnmap_read(&self->pm, off + at[i], page, MM_PAGE));
+		EXPECT_EQ(-1, mrm_check(page, MM_PAGE, self->salt,
+					(off + at[i]) / MM_PAGE)) {
 			TH_LOG("provider offset %#llx",
 			       (unsigned long long)(off + at[i]));
 		}
@@ -216,7 +216,7 @@ TEST_F(mremap_pfnmap, no_resize)
  */
 TEST_F(mremap_pfnmap, shrink)
 {
-	size_t cut = self->entry / 2 < MRM_PAGE ? self->entry :
+	size_t cut = self->entry / 2 < MM_PAGE ? self->entry :
 						    self->entry / 2;
 	size_t keep = self->len - cut;
 	char *straddled = self->map + keep / self->entry * self->entry;
@@ -259,7 +259,7 @@ TEST_F(mremap_pfnmap, dontunmap_einval)
 /* Refused, so the FIXED destination must still be there. */
 TEST_F(mremap_pfnmap, dontunmap_fixed_keeps_destination)
 {
-	size_t dst_len = 4 * MRM_PAGE;
+	size_t dst_len = 4 * MM_PAGE;
 
 	ASSERT_EQ(self->dst, mmap(self->dst, dst_len, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
@@ -290,11 +290,11 @@ static void expect_moved(struct __test_metadata *_metadata,
 	EXPECT_TRUE(mrm_is_one_vma(dst, self->len));
 	if (kept) {
 		EXPECT_LEVEL(level, dst);
-		EXPECT_LEVEL(level, dst + self->len - MRM_PAGE);
+		EXPECT_LEVEL(level, dst + self->len - MM_PAGE);
 	}
 	expect_data(_metadata, self, dst, 0, self->len);
 	EXPECT_LEVEL(level, dst);
-	EXPECT_LEVEL(level, dst + self->len - MRM_PAGE);
+	EXPECT_LEVEL(level, dst + self->len - MM_PAGE);
 }
 
 TEST_F(mremap_pfnmap, move_keeps_level)
@@ -308,7 +308,7 @@ TEST_F(mremap_pfnmap, move_keeps_level)
  */
 TEST_F(mremap_pfnmap, move_loses_level)
 {
-	size_t skew = variant->level == MMCONF_LEVEL_PUD ? MRM_PMD : MRM_PAGE;
+	size_t skew = variant->level == MMCONF_LEVEL_PUD ? SZ_2M : MM_PAGE;
 	int level = variant->level == MMCONF_LEVEL_PTE ? MMCONF_LEVEL_PTE :
 							 variant->level - 1;
 
@@ -332,9 +332,9 @@ FIXTURE(mremap_pat) {
 FIXTURE_SETUP(mremap_pat)
 {
 	self->map = self->dst_window = MAP_FAILED;
-	self->len = 4 * MRM_PAGE;
-	self->dst_window_len = 2 * MRM_PMD;
-	self->dst_window = mrm_reserve(self->dst_window_len, MRM_PMD);
+	self->len = 4 * MM_PAGE;
+	self->dst_window_len = 2 * SZ_2M;
+	self->dst_window = mrm_reserve(self->dst_window_len, SZ_2M);
 	ASSERT_NE(MAP_FAILED, self->dst_window);
 }
 
@@ -376,7 +376,7 @@ static bool map_devmem(struct __test_metadata *_metadata,
 	char why[512];
 	int ret = pfnmap_get(&self->pm, &req, why, sizeof(why));
 
-	if (ret == PFNMAP_SKIP)
+	if (ret == MM_SKIP)
 		SKIP(return false, "%s", why);
 	EXPECT_EQ(0, ret) TH_LOG("%s", why);
 	if (ret)
@@ -394,9 +394,9 @@ static bool map_devmem(struct __test_metadata *_metadata,
 
 TEST_F(mremap_pat, move_keeps_memtype)
 {
-	char *dst = self->dst_window + MRM_PMD;
+	char *dst = self->dst_window + SZ_2M;
 
-	if (!map_devmem(_metadata, self, 16 * MRM_PMD))
+	if (!map_devmem(_metadata, self, 16 * SZ_2M))
 		return;
 	mrm_fill(self->map, self->len, 0x9a7, 0);
 	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, self->len,
@@ -412,7 +412,7 @@ TEST_F(mremap_pat, shrink_keeps_memtype)
 {
 	size_t keep = self->len / 2;
 
-	if (!map_devmem(_metadata, self, 32 * MRM_PMD))
+	if (!map_devmem(_metadata, self, 32 * SZ_2M))
 		return;
 	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, keep, 0, NULL));
 	EXPECT_PAT_ENTRIES(1);
@@ -423,7 +423,7 @@ TEST_F(mremap_pat, shrink_keeps_memtype)
 
 TEST_F(mremap_pat, refused_keeps_memtype)
 {
-	if (!map_devmem(_metadata, self, 48 * MRM_PMD))
+	if (!map_devmem(_metadata, self, 48 * SZ_2M))
 		return;
 	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
 				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));

@@ -42,7 +42,7 @@ TEST_F(mremap_thp, move_pmd_aligned_keeps_pmd)
 
 TEST_F(mremap_thp, move_unaligned_splits)
 {
-	char *dst = self->dst + MRM_PAGE;
+	char *dst = self->dst + MM_PAGE;
 
 	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, self->len,
 				  MREMAP_MAYMOVE | MREMAP_FIXED, dst));
@@ -74,8 +74,8 @@ TEST_F(mremap_thp, expand_move)
 	ASSERT_NE(MAP_FAILED, ret);
 	EXPECT_NE(self->map, ret);
 	TH_LOG("moved to %p (%sPMD-aligned)", ret,
-	       (unsigned long)ret % MRM_PMD ? "not " : "");
-	EXPECT_EQ((unsigned long)ret % MRM_PMD ? 0 : self->len_kb,
+	       (unsigned long)ret % SZ_2M ? "not " : "");
+	EXPECT_EQ((unsigned long)ret % SZ_2M ? 0 : self->len_kb,
 		  mm_smaps_kb(ret, "AnonHugePages"));
 	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
 	mrx_unmapped(_metadata, self->map, self->len);
@@ -85,11 +85,11 @@ TEST_F(mremap_thp, expand_move)
 /* Cutting inside the third THP leaves the first two PMD-mapped. */
 TEST_F(mremap_thp, shrink_inside_thp)
 {
-	size_t keep = 2 * MRM_PMD + 5 * MRM_PAGE;
+	size_t keep = 2 * SZ_2M + 5 * MM_PAGE;
 
 	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, keep, 0, NULL));
 	EXPECT_TRUE(mrm_is_one_vma(self->map, keep));
-	EXPECT_EQ((long)(2 * MRM_PMD >> 10),
+	EXPECT_EQ((long)(2 * SZ_2M >> 10),
 		  mm_smaps_kb(self->map, "AnonHugePages"));
 	mrx_reads(_metadata, MK_READS_DATA, self->map, keep, SALT, 0);
 	mrx_unmapped(_metadata, self->map + keep, self->len - keep);

@@ -102,7 +102,7 @@ static void expect_fault_at(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, uffd_reader_get(&self->reader, UFFD_EVENT_PAGEFAULT, 0,
 				     &msg));
 	EXPECT_EQ((unsigned long)page, msg.arg.pagefault.address &
-		  ~(MRM_PAGE - 1));
+		  ~(MM_PAGE - 1));
 }
 
 /*
@@ -114,7 +114,7 @@ static void expect_missing_fault(struct __test_metadata *_metadata,
 				 FIXTURE_DATA(mremap_uffd) *self, char *page,
 				 bool registered)
 {
-	ASSERT_EQ(0, madvise(page, MRM_PAGE, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(page, MM_PAGE, MADV_DONTNEED));
 	EXPECT_EQ(0, *(volatile uint64_t *)(page + 8));
 	if (!registered) {
 		EXPECT_EQ(ETIMEDOUT, uffd_reader_wait(&self->reader,
@@ -135,7 +135,7 @@ TEST_F(mremap_uffd, remap_event_fixed_move)
 	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
 	mrx_unmapped(_metadata, self->map, self->len);
 	EXPECT_TRUE(mrm_has_vmflag(self->dst, "um"));
-	expect_missing_fault(_metadata, self, self->dst + MRM_PAGE, true);
+	expect_missing_fault(_metadata, self, self->dst + MM_PAGE, true);
 }
 
 /* The event carries the page-aligned old length, not the new one. */
@@ -246,7 +246,7 @@ TEST_F(mremap_uffd, no_remap_feature_unregisters)
 	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
 	mrx_unmapped(_metadata, self->map, self->len);
 	EXPECT_FALSE(mrm_has_vmflag(self->dst, "um"));
-	expect_missing_fault(_metadata, self, self->dst + MRM_PAGE, false);
+	expect_missing_fault(_metadata, self, self->dst + MM_PAGE, false);
 	EXPECT_EQ(0, self->reader.total);
 }
 
@@ -263,8 +263,8 @@ TEST_F(mremap_uffd, dontunmap_source_faults)
 	EXPECT_FALSE(mrm_has_vmflag(ret, "um"));
 	EXPECT_TRUE(mrm_has_vmflag(self->map, "um"));
 	/* Not dropped first: the page really is gone from the source. */
-	EXPECT_EQ(0, *(volatile uint64_t *)(self->map + 2 * MRM_PAGE + 8));
-	expect_fault_at(_metadata, self, self->map + 2 * MRM_PAGE);
+	EXPECT_EQ(0, *(volatile uint64_t *)(self->map + 2 * MM_PAGE + 8));
+	expect_fault_at(_metadata, self, self->map + 2 * MM_PAGE);
 }
 
 MM_HARNESS_MAIN

@@ -51,9 +51,6 @@
 #define MADV_COLLAPSE		25
 #endif
 
-#define SZ_4K		4096ULL
-#define SZ_2M		(2ULL << 20)
-#define SZ_1G		(1ULL << 30)
 #define RW		(PROT_READ | PROT_WRITE)
 
 FIXTURE(madv) {

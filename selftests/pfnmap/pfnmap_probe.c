@@ -25,9 +25,6 @@
 #include "pfnmap/ptdump.h"
 #include "pfnmap/vfio.h"
 
-#define SZ_4K		4096ULL
-#define SZ_2M		(2ULL << 20)
-#define SZ_1G		(1ULL << 30)
 #define PAGE_WORDS	(SZ_4K / 8)
 /* The 8-byte words of each page that carry the pattern. */
 static const unsigned int probe_words[] = { 0, PAGE_WORDS / 2 + 3, PAGE_WORDS - 1 };
@@ -192,7 +189,7 @@ static bool probe_open(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0));
 
 	ret = vfio_bar_open(&self->bar, variant->min_bar, why, sizeof(why));
-	if (ret == VFIO_BAR_SKIP)
+	if (ret == MM_SKIP)
 		SKIP(return false, "%s", why);
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	self->opened = true;
@@ -358,7 +355,7 @@ TEST(binding_restored)
 	int ret;
 
 	ret = vfio_bar_open(&bar, SZ_1G, why, sizeof(why));
-	if (ret == VFIO_BAR_SKIP)
+	if (ret == MM_SKIP)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	ASSERT_EQ(0, vfio_pci_binding(bar.bdf, drv, sizeof(drv), ovr,

@@ -26,9 +26,6 @@
 #include "pfnmap/pfnmap_harness.h"
 #include "pfnmap/pfnmap_provider.h"
 
-#define SZ_4K		4096ULL
-#define SZ_2M		(2ULL << 20)
-#define SZ_1G		(1ULL << 30)
 #define RW		(PROT_READ | PROT_WRITE)
 
 FIXTURE(prov) {
@@ -215,7 +212,7 @@ TEST(vfio_private_refused)
 
 	ret = pfnmap_get(&pm, &req, why, sizeof(why));
 	pfnmap_put(&pm);
-	if (ret == PFNMAP_SKIP)
+	if (ret == MM_SKIP)
 		SKIP(return, "%s", why);
 	EXPECT_EQ(-EINVAL, ret) TH_LOG("%s", why[0] ? why : "mapped");
 }

@@ -27,9 +27,6 @@
 #include "pfnmap/pfnmap_harness.h"
 #include "pfnmap/pfnmap_provider.h"
 
-#define SZ_4K		4096ULL
-#define SZ_2M		(2ULL << 20)
-#define SZ_1G		(1ULL << 30)
 #define RW		(PROT_READ | PROT_WRITE)
 #define NR_EXTRA	8
 #define BAR_SHIFT	(4 * SZ_2M)	/* BAR offset of the munmap cases */

@@ -21,7 +21,7 @@
 #include "uffd/uffd_harness.h"
 
 #define NPAGES		64
-#define PAGE		UM_PAGE
+#define PAGE		MM_PAGE
 #define DEADLINE_MS	3000
 
 FIXTURE(basic) {
@@ -209,7 +209,7 @@ TEST_F(basic, holes_allowed)
 /* A source never touched has no page table at all. */
 TEST_F(basic, untouched_src)
 {
-	char *src = um_map(UM_PMD, UM_PMD);
+	char *src = um_map(SZ_2M, SZ_2M);
 	int64_t moved;
 
 	ASSERT_NE(MAP_FAILED, src);
@@ -220,7 +220,7 @@ TEST_F(basic, untouched_src)
 			       UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, &moved));
 	EXPECT_EQ((int64_t)(8 * PAGE), moved);
 	EXPECT_TRUE(um_range_empty(self->dst, 8));
-	munmap(src, UM_PMD);
+	munmap(src, SZ_2M);
 }
 
 TEST_F(basic, dst_populated)
@@ -293,7 +293,7 @@ TEST_F(basic, zero_page)
 	ASSERT_TRUE(um_range_present(self->src, 1));
 	ret = um_kpageflags(self->src, &flags);
 	if (!ret)
-		ASSERT_TRUE(flags & UM_KPF_ZERO) TH_LOG("src is not the zero page");
+		ASSERT_TRUE(flags & MM_KPF_ZERO) TH_LOG("src is not the zero page");
 
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, self->src, PAGE, 0,
 			       &moved));
@@ -301,7 +301,7 @@ TEST_F(basic, zero_page)
 	ASSERT_TRUE(um_range_present(self->dst, 1));
 	if (!ret) {
 		ASSERT_EQ(0, um_kpageflags(self->dst, &flags));
-		EXPECT_TRUE(flags & UM_KPF_ZERO) TH_LOG("dst is not the zero page");
+		EXPECT_TRUE(flags & MM_KPF_ZERO) TH_LOG("dst is not the zero page");
 	}
 	EXPECT_EQ(-1, um_check_zero(self->dst, 1));
 	EXPECT_TRUE(um_range_empty(self->src, 1));

@@ -21,7 +21,7 @@
 #include "uffd/uffd_harness.h"
 
 #define NPAGES		8
-#define PAGE		UM_PAGE
+#define PAGE		MM_PAGE
 #define DEADLINE_MS	3000
 
 static void *map_anon(size_t len, int prot, int flags)
@@ -276,14 +276,14 @@ TEST_F(err, src_file_private)
 
 TEST_F(err, src_hugetlb)
 {
-	char *src = map_anon(UM_PMD, PROT_READ | PROT_WRITE,
+	char *src = map_anon(SZ_2M, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_HUGETLB | MAP_NORESERVE);
 
 	if (src == MAP_FAILED)
 		SKIP(return, "no 2 MiB hugetlb mapping: %s (CONFIG_HUGETLBFS?)",
 		     strerror(errno));
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, src, PAGE, 0);
-	munmap(src, UM_PMD);
+	munmap(src, SZ_2M);
 }
 
 /* A private /dev/mem mapping of a legacy hole is a VM_PFNMAP VMA. */
@@ -398,7 +398,7 @@ static int join_within(pthread_t t, int timeout_ms)
 {
 	struct timespec ts;
 
-	um_deadline(&ts, timeout_ms + 1000);
+	mm_deadline(&ts, timeout_ms + 1000);
 	return pthread_timedjoin_np(t, NULL, &ts);
 }
 

@@ -16,7 +16,7 @@
 
 #include "uffd/uffd_harness.h"
 
-#define PAGE		UM_PAGE
+#define PAGE		MM_PAGE
 #define DEADLINE_MS	10000
 
 static int bind_to(void *addr, size_t len, int node)
@@ -172,7 +172,7 @@ TEST(concurrent_movers_and_faulter)
 	ASSERT_EQ(0, pthread_create(&tf, NULL, faulter_fn, &f));
 	pthread_barrier_wait(&start);
 
-	um_deadline(&deadline, DEADLINE_MS);
+	mm_deadline(&deadline, DEADLINE_MS);
 	for (i = 0; i < 2; i++)
 		late |= join_within(tm[i], &deadline) ? 1 << i : 0;
 	late |= join_within(tf, &deadline) ? 4 : 0;

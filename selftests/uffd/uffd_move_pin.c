@@ -22,8 +22,8 @@
 #include "uffd/uffd_harness.h"
 #include "uffd/gup_pin.h"
 
-#define PAGE		UM_PAGE
-#define PMD		UM_PMD
+#define PAGE		MM_PAGE
+#define PMD		SZ_2M
 #define SETUP_DEADLINE_MS	20000
 #define MOVE_DEADLINE_MS	3000
 #define KILL_DEADLINE_MS	10000

@@ -26,8 +26,8 @@
 #include "uffd/swap_dev.h"
 
 #define NPAGES		16
-#define PAGE		UM_PAGE
-#define PMD		UM_PMD
+#define PAGE		MM_PAGE
+#define PMD		SZ_2M
 #define PMD_PAGES	(PMD / PAGE)
 #define DEADLINE_MS	5000
 #define RACE_MS		2000

@@ -17,8 +17,8 @@
 #include "mm_util.h"
 #include "uffd/uffd_harness.h"
 
-#define PAGE		UM_PAGE
-#define PMD		UM_PMD
+#define PAGE		MM_PAGE
+#define PMD		SZ_2M
 #define PMD_PAGES	(PMD / PAGE)
 #define DEADLINE_MS	5000
 
@@ -206,7 +206,7 @@ static int is_huge_zero(const void *addr)
 
 	if (ret == ENODATA || ret == EPERM || ret == EACCES)
 		return -1;
-	return !ret && (flags & UM_KPF_ZERO) && (flags & UM_KPF_THP);
+	return !ret && (flags & MM_KPF_ZERO) && (flags & MM_KPF_THP);
 }
 
 TEST_F(thp, huge_zero_page)
