@@ -11,9 +11,9 @@
 
 #include "mremap/mremap_util.h"
 
-#define MRM_WORDS_PER_PAGE (MM_PAGE / sizeof(uint64_t))
+#define MREMAP_UTIL_WORDS_PER_PAGE (MM_PAGE / sizeof(uint64_t))
 
-void *mrm_mremap(void *old, size_t old_len, size_t new_len,
+void *mremap_util_mremap(void *old, size_t old_len, size_t new_len,
 		 unsigned long flags, void *new_addr)
 {
 	long ret = syscall(SYS_mremap, old, old_len, new_len, flags, new_addr);
@@ -21,7 +21,7 @@ void *mrm_mremap(void *old, size_t old_len, size_t new_len,
 	return ret == -1 ? MAP_FAILED : (void *)ret;
 }
 
-static uint64_t mrm_word(unsigned long salt, unsigned long page,
+static uint64_t mremap_util_word(unsigned long salt, unsigned long page,
 			 unsigned long word)
 {
 	uint64_t w = mm_mix(mm_mix(salt) ^ page) ^ (word * 0x100000001b3ULL);
@@ -30,45 +30,45 @@ static uint64_t mrm_word(unsigned long salt, unsigned long page,
 	return w ? w : 1;
 }
 
-void mrm_fill(void *addr, size_t len, unsigned long salt,
+void mremap_util_fill(void *addr, size_t len, unsigned long salt,
 	      unsigned long first_page)
 {
 	uint64_t *p = addr;
 	unsigned long pg, w;
 
 	for (pg = 0; pg < len / MM_PAGE; pg++)
-		for (w = 0; w < MRM_WORDS_PER_PAGE; w++)
-			p[pg * MRM_WORDS_PER_PAGE + w] =
-				mrm_word(salt, first_page + pg, w);
+		for (w = 0; w < MREMAP_UTIL_WORDS_PER_PAGE; w++)
+			p[pg * MREMAP_UTIL_WORDS_PER_PAGE + w] =
+				mremap_util_word(salt, first_page + pg, w);
 }
 
-void *mrm_map_filled(void *at, size_t len, unsigned long salt)
+void *mremap_util_map_filled(void *at, size_t len, unsigned long salt)
 {
 	void *p = mmap(at, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 
 	if (p != MAP_FAILED)
-		mrm_fill(p, len, salt, 0);
+		mremap_util_fill(p, len, salt, 0);
 	return p;
 }
 
 /* First, a middle and the last word: offsets inside the page matter too. */
-static const unsigned long mrm_sample_words[] = {
-	0, MRM_WORDS_PER_PAGE / 2 + 3, MRM_WORDS_PER_PAGE - 1,
+static const unsigned long mremap_util_sample_words[] = {
+	0, MREMAP_UTIL_WORDS_PER_PAGE / 2 + 3, MREMAP_UTIL_WORDS_PER_PAGE - 1,
 };
-#define MRM_SAMPLES (sizeof(mrm_sample_words) / sizeof(mrm_sample_words[0]))
+#define MREMAP_UTIL_SAMPLES (sizeof(mremap_util_sample_words) / sizeof(mremap_util_sample_words[0]))
 
-void mrm_fill_sparse(void *addr, size_t len, unsigned long salt,
+void mremap_util_fill_sparse(void *addr, size_t len, unsigned long salt,
 		     unsigned long first_page)
 {
 	volatile uint64_t *p = addr;
 	unsigned long pg, i, w;
 
 	for (pg = 0; pg < len / MM_PAGE; pg++) {
-		for (i = 0; i < MRM_SAMPLES; i++) {
-			w = mrm_sample_words[i];
-			p[pg * MRM_WORDS_PER_PAGE + w] =
-				mrm_word(salt, first_page + pg, w);
+		for (i = 0; i < MREMAP_UTIL_SAMPLES; i++) {
+			w = mremap_util_sample_words[i];
+			p[pg * MREMAP_UTIL_WORDS_PER_PAGE + w] =
+				mremap_util_word(salt, first_page + pg, w);
 		}
 	}
 }
@@ -77,7 +77,7 @@ void mrm_fill_sparse(void *addr, size_t len, unsigned long salt,
  * Offset of the first sampled word that does not hold the pattern of
  * stream @salt (or, with @zero, 0), -1 when all do.
  */
-static long mrm_check_samples(const void *addr, size_t len, bool zero,
+static long mremap_util_check_samples(const void *addr, size_t len, bool zero,
 			      unsigned long salt, unsigned long first_page)
 {
 	const volatile uint64_t *p = addr;
@@ -85,28 +85,28 @@ static long mrm_check_samples(const void *addr, size_t len, bool zero,
 	uint64_t want;
 
 	for (pg = 0; pg < len / MM_PAGE; pg++) {
-		for (i = 0; i < MRM_SAMPLES; i++) {
-			w = mrm_sample_words[i];
-			want = zero ? 0 : mrm_word(salt, first_page + pg, w);
-			if (p[pg * MRM_WORDS_PER_PAGE + w] != want)
-				return (pg * MRM_WORDS_PER_PAGE + w) * 8;
+		for (i = 0; i < MREMAP_UTIL_SAMPLES; i++) {
+			w = mremap_util_sample_words[i];
+			want = zero ? 0 : mremap_util_word(salt, first_page + pg, w);
+			if (p[pg * MREMAP_UTIL_WORDS_PER_PAGE + w] != want)
+				return (pg * MREMAP_UTIL_WORDS_PER_PAGE + w) * 8;
 		}
 	}
 	return -1;
 }
 
-long mrm_check(const void *addr, size_t len, unsigned long salt,
+long mremap_util_check(const void *addr, size_t len, unsigned long salt,
 	       unsigned long first_page)
 {
-	return mrm_check_samples(addr, len, false, salt, first_page);
+	return mremap_util_check_samples(addr, len, false, salt, first_page);
 }
 
-long mrm_check_zero(const void *addr, size_t len)
+long mremap_util_check_zero(const void *addr, size_t len)
 {
-	return mrm_check_samples(addr, len, true, 0, 0);
+	return mremap_util_check_samples(addr, len, true, 0, 0);
 }
 
-bool mrm_vma_at(const void *addr, struct mm_vma *vma)
+bool mremap_util_vma_at(const void *addr, struct mm_vma *vma)
 {
 	unsigned long a = (unsigned long)addr;
 	bool found;
@@ -119,7 +119,7 @@ bool mrm_vma_at(const void *addr, struct mm_vma *vma)
 	return found;
 }
 
-bool mrm_range_unmapped(const void *addr, size_t len)
+bool mremap_util_range_unmapped(const void *addr, size_t len)
 {
 	unsigned long a = (unsigned long)addr;
 	struct mm_vma vma;
@@ -133,23 +133,23 @@ bool mrm_range_unmapped(const void *addr, size_t len)
 	return !overlap;
 }
 
-bool mrm_is_one_vma(const void *addr, size_t len)
+bool mremap_util_is_one_vma(const void *addr, size_t len)
 {
 	struct mm_vma vma;
 
-	return mrm_vma_at(addr, &vma) && vma.start == (unsigned long)addr &&
+	return mremap_util_vma_at(addr, &vma) && vma.start == (unsigned long)addr &&
 	       vma.end == (unsigned long)addr + len;
 }
 
-bool mrm_in_one_vma(const void *addr, size_t len)
+bool mremap_util_in_one_vma(const void *addr, size_t len)
 {
 	struct mm_vma vma;
 
-	return mrm_vma_at(addr, &vma) &&
+	return mremap_util_vma_at(addr, &vma) &&
 	       vma.end >= (unsigned long)addr + len;
 }
 
-bool mrm_has_vmflag(const void *addr, const char *flag)
+bool mremap_util_has_vmflag(const void *addr, const char *flag)
 {
 	char line[512];
 	bool found = false;
@@ -167,7 +167,7 @@ bool mrm_has_vmflag(const void *addr, const char *flag)
 	return found;
 }
 
-long mrm_status_kb(const char *field)
+long mremap_util_status_kb(const char *field)
 {
 	long kb;
 	FILE *f = fopen("/proc/self/status", "r");
@@ -179,7 +179,7 @@ long mrm_status_kb(const char *field)
 	return kb;
 }
 
-long mrm_minflt(void)
+long mremap_util_minflt(void)
 {
 	struct rusage ru;
 
@@ -188,7 +188,7 @@ long mrm_minflt(void)
 	return ru.ru_minflt;
 }
 
-void *mrm_reserve(size_t len, size_t align)
+void *mremap_util_reserve(size_t len, size_t align)
 {
 	unsigned long start, aligned;
 	size_t span = len + align;

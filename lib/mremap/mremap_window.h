@@ -2,30 +2,30 @@
 /*
  * The address window an mremap test works in: a PROT_NONE reservation,
  * PMD-aligned, with the mapping under test one unit in, so every
- * neighbour is known.  In units of mk_unit(kind):
+ * neighbour is known.  In units of mapping_kind_unit(kind):
  *
  *   0        1            5                16             24
  *   | guard  | mapping    | blocker (PROT_NONE, or freed) | destination |
  *
  * The guard keeps the mapping from merging with whatever lies before
  * the window; the blocker stops an in-place expand until
- * mrw_free_after() unmaps it; the destination is spare reserved space.
+ * mremap_window_free_after() unmaps it; the destination is spare reserved space.
  */
 #ifndef MREMAP_WINDOW_H
 #define MREMAP_WINDOW_H
 
-#include "mremap/mapping_kinds.h"
+#include "mremap/mapping_kind.h"
 
-#define MRW_MAP_UNITS	4
-#define MRW_DST_UNIT	16
-#define MRW_UNITS	24
+#define MREMAP_WINDOW_MAP_UNITS	4
+#define MREMAP_WINDOW_DST_UNIT	16
+#define MREMAP_WINDOW_UNITS	24
 
 struct mrw {
-	struct mk_env env;
-	struct mk_map map;
+	struct mapping_kind_env env;
+	struct mapping_kind_map map;
 	char *window;
 	size_t unit;
-	size_t len;	/* of the mapping: MRW_MAP_UNITS units */
+	size_t len;	/* of the mapping: MREMAP_WINDOW_MAP_UNITS units */
 };
 
 /*
@@ -35,16 +35,16 @@ struct mrw {
  * the kind is not offered (reason in @why), -1 on error (reason in
  * @why).  On anything but 0 nothing stays changed.
  */
-int mrw_setup(struct mrw *w, enum mk_kind kind, size_t extra,
+int mremap_window_setup(struct mrw *w, enum mapping_kind kind, size_t extra,
 	      unsigned long salt, char *why, size_t whylen);
 
-/* Undo mrw_setup()'s system changes (the mappings go with the process). */
-void mrw_restore(struct mrw *w);
+/* Undo mremap_window_setup()'s system changes (the mappings go with the process). */
+void mremap_window_restore(struct mrw *w);
 
 /* Address of unit @u of the window. */
-char *mrw_at(const struct mrw *w, unsigned int u);
+char *mremap_window_at(const struct mrw *w, unsigned int u);
 
 /* Unmap the blocker: free space from the mapping's end to the destination. */
-void mrw_free_after(const struct mrw *w);
+void mremap_window_free_after(const struct mrw *w);
 
 #endif /* MREMAP_WINDOW_H */

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "uffd/gup_pin.h"
-#include "uffd/uffd_move_util.h"
+#include "uffd/uffd_util.h"
 
 #define GP_DEBUGFS	"/sys/kernel/debug"
 #define GP_GUP_TEST	GP_DEBUGFS "/gup_test"

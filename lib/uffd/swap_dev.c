@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "uffd/swap_dev.h"
-#include "uffd/uffd_move_util.h"
+#include "uffd/uffd_util.h"
 
 #define SD_ZRAM_CTL	"/sys/class/zram-control"
 #define SD_LOOP_CTL	"/dev/loop-control"
@@ -30,7 +30,7 @@ static int sd_zram_attr(struct swap_dev *d, const char *attr, const char *val)
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/block/zram%d/%s", d->id, attr);
-	return um_write_str(path, val);
+	return uffd_util_write_str(path, val);
 }
 
 /* The block device node: devtmpfs makes it, else we do from sysfs. */
@@ -47,7 +47,7 @@ static int sd_node(struct swap_dev *d)
 		usleep(10000);
 	}
 	snprintf(path, sizeof(path), "/sys/block/%s%d/dev", sd_name(d), d->id);
-	ret = um_read_str(path, buf, sizeof(buf));
+	ret = uffd_util_read_str(path, buf, sizeof(buf));
 	if (ret)
 		return ret;
 	if (sscanf(buf, "%u:%u", &major, &minor) != 2)
@@ -70,7 +70,7 @@ static int sd_zram_create(struct swap_dev *d, size_t bytes, char *why,
 		return SWAP_DEV_UNAVAILABLE;
 	}
 	/* Reading hot_add creates a disk and returns its number. */
-	ret = um_read_str(SD_ZRAM_CTL "/hot_add", buf, sizeof(buf));
+	ret = uffd_util_read_str(SD_ZRAM_CTL "/hot_add", buf, sizeof(buf));
 	if (ret) {
 		snprintf(why, whylen, "zram hot_add: %s", strerror(ret));
 		return ret;
@@ -225,7 +225,7 @@ void swap_dev_teardown(struct swap_dev *d)
 		for (i = 0; i < 50 && sd_zram_attr(d, "reset", "1"); i++)
 			usleep(20000);
 		snprintf(buf, sizeof(buf), "%d", d->id);
-		um_write_str(SD_ZRAM_CTL "/hot_remove", buf);
+		uffd_util_write_str(SD_ZRAM_CTL "/hot_remove", buf);
 	}
 	if (d->made_node)
 		unlink(d->dev);

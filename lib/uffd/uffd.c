@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "uffd/uffd.h"
-#include "uffd/uffd_move_util.h"
+#include "uffd/uffd_util.h"
 
 /* A userfaultfd without the API handshake; 0 or an errno. */
 static int uffd_open_raw(int *fd)

@@ -15,7 +15,7 @@
 
 #include "mm_harness.h"
 #include "uffd/uffd.h"
-#include "uffd/uffd_move_util.h"
+#include "uffd/uffd_util.h"
 
 /* Open a move-capable userfaultfd or SKIP/FAIL the calling test. */
 #define OPEN_UFFD_OR_SKIP(fdp, features) do {				\
@@ -29,14 +29,14 @@
 
 /* SKIP the calling test when no THP can back a 2 MiB anonymous folio. */
 #define THP_OR_SKIP() do {						\
-	const char *_no_thp = um_thp_unavailable();			\
+	const char *_no_thp = uffd_util_thp_unavailable();			\
 	if (_no_thp)							\
 		SKIP(return, "%s", _no_thp);				\
 } while (0)
 
-/* um_thp_fill() the 2 MiB at addr, or SKIP: THP is claimed, but none came. */
+/* uffd_util_thp_fill() the 2 MiB at addr, or SKIP: THP is claimed, but none came. */
 #define THP_FILL_OR_SKIP(addr, first) do {				\
-	if (!um_thp_fill((addr), (first)))				\
+	if (!uffd_util_thp_fill((addr), (first)))				\
 		SKIP(return, "no THP could be allocated (memory fragmented?)");\
 } while (0)
 
@@ -51,8 +51,8 @@ static inline void uffd_map_pair(struct __test_metadata *_metadata, int uffd,
 				 char **src, char **dst, size_t len,
 				 size_t align, uint64_t *ioctls)
 {
-	*src = um_map(len, align);
-	*dst = um_map(len, align);
+	*src = uffd_util_map(len, align);
+	*dst = uffd_util_map(len, align);
 	ASSERT_NE(MAP_FAILED, *src);
 	ASSERT_NE(MAP_FAILED, *dst);
 	ASSERT_EQ(0, madvise(*src, len, MADV_NOHUGEPAGE));
@@ -72,26 +72,26 @@ static inline void uffd_unmap_pair(int uffd, char *src, char *dst, size_t len)
 		munmap(dst, len);
 }
 
-/* Fork a um_holder() of h and wait until it is ready. */
+/* Fork a uffd_util_holder() of h and wait until it is ready. */
 static inline void uffd_holder_start(struct __test_metadata *_metadata,
-				     struct um_child *child,
-				     struct um_holder *h, int timeout_ms)
+				     struct uffd_util_child *child,
+				     struct uffd_util_holder *h, int timeout_ms)
 {
 	char c;
 
-	ASSERT_EQ(0, um_child_start(child, um_holder, h));
-	ASSERT_EQ(0, um_recv(child->from_child, &c, 1, timeout_ms));
+	ASSERT_EQ(0, uffd_util_child_start(child, uffd_util_holder, h));
+	ASSERT_EQ(0, uffd_util_recv(child->from_child, &c, 1, timeout_ms));
 }
 
 /* Let the holder check its pages and reap it; its wait status in *status. */
 static inline void uffd_holder_finish(struct __test_metadata *_metadata,
-				      struct um_child *child, int timeout_ms,
+				      struct uffd_util_child *child, int timeout_ms,
 				      int *status)
 {
 	char c = 'r';
 
-	ASSERT_EQ(0, um_send(child->to_child, &c, 1));
-	ASSERT_EQ(0, um_child_reap(child, false, timeout_ms, status));
+	ASSERT_EQ(0, uffd_util_send(child->to_child, &c, 1));
+	ASSERT_EQ(0, uffd_util_child_reap(child, false, timeout_ms, status));
 }
 
 #endif /* MM_UFFD_HARNESS_H */

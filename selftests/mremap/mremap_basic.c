@@ -29,9 +29,9 @@ FIXTURE(mremap_basic) {
 
 FIXTURE_SETUP(mremap_basic)
 {
-	self->window = mrm_reserve(WINDOW, MM_PAGE);
+	self->window = mremap_util_reserve(WINDOW, MM_PAGE);
 	ASSERT_NE(MAP_FAILED, self->window);
-	self->map = mrm_map_filled(self->window + MM_PAGE, LEN, SALT_SRC);
+	self->map = mremap_util_map_filled(self->window + MM_PAGE, LEN, SALT_SRC);
 	ASSERT_EQ(self->window + MM_PAGE, self->map);
 }
 
@@ -48,12 +48,12 @@ static void free_after(FIXTURE_DATA(mremap_basic) *self)
 
 TEST_F(mremap_basic, shrink_in_place)
 {
-	char *ret = mrm_mremap(self->map, LEN, LEN / 2, 0, NULL);
+	char *ret = mremap_util_mremap(self->map, LEN, LEN / 2, 0, NULL);
 
 	ASSERT_EQ(self->map, ret);
-	EXPECT_EQ(-1, mrm_check(self->map, LEN / 2, SALT_SRC, 0));
-	EXPECT_TRUE(mrm_is_one_vma(self->map, LEN / 2));
-	EXPECT_TRUE(mrm_range_unmapped(self->map + LEN / 2, LEN / 2));
+	EXPECT_EQ(-1, mremap_util_check(self->map, LEN / 2, SALT_SRC, 0));
+	EXPECT_TRUE(mremap_util_is_one_vma(self->map, LEN / 2));
+	EXPECT_TRUE(mremap_util_range_unmapped(self->map + LEN / 2, LEN / 2));
 	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map + LEN / 2));
 	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map + LEN - MM_PAGE));
 }
@@ -63,35 +63,35 @@ TEST_F(mremap_basic, expand_in_place)
 	char *ret;
 
 	free_after(self);
-	ret = mrm_mremap(self->map, LEN, 2 * LEN, 0, NULL);
+	ret = mremap_util_mremap(self->map, LEN, 2 * LEN, 0, NULL);
 	ASSERT_EQ(self->map, ret);
-	EXPECT_TRUE(mrm_is_one_vma(self->map, 2 * LEN));
-	EXPECT_EQ(-1, mrm_check(self->map, LEN, SALT_SRC, 0));
-	EXPECT_EQ(-1, mrm_check_zero(self->map + LEN, LEN));
+	EXPECT_TRUE(mremap_util_is_one_vma(self->map, 2 * LEN));
+	EXPECT_EQ(-1, mremap_util_check(self->map, LEN, SALT_SRC, 0));
+	EXPECT_EQ(-1, mremap_util_check_zero(self->map + LEN, LEN));
 }
 
 TEST_F(mremap_basic, expand_blocked_nomove)
 {
-	char *ret = mrm_mremap(self->map, LEN, 2 * LEN, 0, NULL);
+	char *ret = mremap_util_mremap(self->map, LEN, 2 * LEN, 0, NULL);
 
 	ASSERT_EQ(MAP_FAILED, ret);
 	EXPECT_EQ(ENOMEM, errno);
-	EXPECT_TRUE(mrm_is_one_vma(self->map, LEN));
-	EXPECT_EQ(-1, mrm_check(self->map, LEN, SALT_SRC, 0));
+	EXPECT_TRUE(mremap_util_is_one_vma(self->map, LEN));
+	EXPECT_EQ(-1, mremap_util_check(self->map, LEN, SALT_SRC, 0));
 	/* The blocker is untouched. */
 	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map + LEN));
 }
 
 TEST_F(mremap_basic, expand_blocked_maymove)
 {
-	char *ret = mrm_mremap(self->map, LEN, 2 * LEN, MREMAP_MAYMOVE, NULL);
+	char *ret = mremap_util_mremap(self->map, LEN, 2 * LEN, MREMAP_MAYMOVE, NULL);
 
 	ASSERT_NE(MAP_FAILED, ret);
 	EXPECT_NE(self->map, ret);
-	EXPECT_TRUE(mrm_in_one_vma(ret, 2 * LEN));
-	EXPECT_EQ(-1, mrm_check(ret, LEN, SALT_SRC, 0));
-	EXPECT_EQ(-1, mrm_check_zero(ret + LEN, LEN));
-	EXPECT_TRUE(mrm_range_unmapped(self->map, LEN));
+	EXPECT_TRUE(mremap_util_in_one_vma(ret, 2 * LEN));
+	EXPECT_EQ(-1, mremap_util_check(ret, LEN, SALT_SRC, 0));
+	EXPECT_EQ(-1, mremap_util_check_zero(ret + LEN, LEN));
+	EXPECT_TRUE(mremap_util_range_unmapped(self->map, LEN));
 	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map));
 	munmap(ret, 2 * LEN);
 }
@@ -102,14 +102,14 @@ TEST_F(mremap_basic, fixed_replaces_mapping)
 	char *dst = self->window + WINDOW / 2;
 	char *ret;
 
-	ASSERT_EQ(dst, mrm_map_filled(dst, 2 * LEN, SALT_DST));
+	ASSERT_EQ(dst, mremap_util_map_filled(dst, 2 * LEN, SALT_DST));
 
-	ret = mrm_mremap(self->map, LEN, LEN, MREMAP_MAYMOVE | MREMAP_FIXED,
+	ret = mremap_util_mremap(self->map, LEN, LEN, MREMAP_MAYMOVE | MREMAP_FIXED,
 			 dst);
 	ASSERT_EQ(dst, ret);
-	EXPECT_EQ(-1, mrm_check(dst, LEN, SALT_SRC, 0));
-	EXPECT_EQ(-1, mrm_check(dst + LEN, LEN, SALT_DST, NR_PAGES));
-	EXPECT_TRUE(mrm_range_unmapped(self->map, LEN));
+	EXPECT_EQ(-1, mremap_util_check(dst, LEN, SALT_SRC, 0));
+	EXPECT_EQ(-1, mremap_util_check(dst + LEN, LEN, SALT_DST, NR_PAGES));
+	EXPECT_TRUE(mremap_util_range_unmapped(self->map, LEN));
 	EXPECT_EQ(SIGSEGV, mm_probe_read(self->map));
 }
 
@@ -118,13 +118,13 @@ TEST_F(mremap_basic, overlap_einval)
 	char *ret;
 
 	free_after(self);
-	ret = mrm_mremap(self->map, LEN, LEN, MREMAP_MAYMOVE | MREMAP_FIXED,
+	ret = mremap_util_mremap(self->map, LEN, LEN, MREMAP_MAYMOVE | MREMAP_FIXED,
 			 self->map + LEN / 2);
 	ASSERT_EQ(MAP_FAILED, ret);
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_TRUE(mrm_is_one_vma(self->map, LEN));
-	EXPECT_EQ(-1, mrm_check(self->map, LEN, SALT_SRC, 0));
-	EXPECT_TRUE(mrm_range_unmapped(self->map + LEN, LEN));
+	EXPECT_TRUE(mremap_util_is_one_vma(self->map, LEN));
+	EXPECT_EQ(-1, mremap_util_check(self->map, LEN, SALT_SRC, 0));
+	EXPECT_TRUE(mremap_util_range_unmapped(self->map + LEN, LEN));
 }
 
 MM_HARNESS_MAIN

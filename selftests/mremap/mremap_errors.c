@@ -24,88 +24,88 @@
 #define SALT_DST	0xd5d5
 
 FIXTURE(mremap_err) {
-	MRW_FIXTURE_MEMBERS;
+	MREMAP_FIXTURE_MEMBERS;
 };
 
-MRW_KIND_VARIANTS(mremap_err);
+MREMAP_FIXTURE_KIND_VARIANTS(mremap_err);
 
 FIXTURE_SETUP(mremap_err)
 {
-	MRW_FIXTURE_SETUP(variant->kind, SALT);
+	MREMAP_FIXTURE_SETUP(variant->kind, SALT);
 }
 
 FIXTURE_TEARDOWN_PARENT(mremap_err)
 {
-	mrw_restore(&self->w);
+	mremap_window_restore(&self->w);
 }
 
 TEST_F(mremap_err, fixed_without_maymove)
 {
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len,
 				     MREMAP_FIXED, self->dst));
-	MRW_EXPECT_INTACT(SALT);
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, overlap_fixed)
 {
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len,
 				     MREMAP_MAYMOVE | MREMAP_FIXED,
 				     self->map + self->unit));
-	MRW_EXPECT_INTACT(SALT);
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
 }
 
 /* A DONTUNMAP destination hint may not overlap the source either. */
 TEST_F(mremap_err, overlap_dontunmap)
 {
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len,
 				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
 				     self->map + self->unit));
-	MRW_EXPECT_INTACT(SALT);
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, misaligned_old)
 {
-	MRX_FAILS(EINVAL, mrm_mremap(self->map + 1, self->len - MM_PAGE,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map + 1, self->len - MM_PAGE,
 				     self->len - MM_PAGE, MREMAP_MAYMOVE |
 				     MREMAP_FIXED, self->dst));
-	MRX_FAILS(EINVAL, mrm_mremap(self->map + 1, MM_PAGE, MM_PAGE, 0,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map + 1, MM_PAGE, MM_PAGE, 0,
 				     NULL));
-	if (variant->kind == MK_HUGETLB) {
+	if (variant->kind == MAPPING_KIND_HUGETLB) {
 		/* Page-aligned is not enough: huge-page-aligned. */
-		MRX_FAILS(EINVAL, mrm_mremap(self->map + MM_PAGE, MM_PAGE,
+		MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map + MM_PAGE, MM_PAGE,
 					     MM_PAGE, MREMAP_MAYMOVE |
 					     MREMAP_FIXED, self->dst));
 	}
-	MRW_EXPECT_INTACT(SALT);
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, misaligned_new_fixed)
 {
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len,
 				     MREMAP_MAYMOVE | MREMAP_FIXED,
 				     self->dst + 1));
-	if (variant->kind == MK_HUGETLB) {
-		MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+	if (variant->kind == MAPPING_KIND_HUGETLB) {
+		MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len,
 					     MREMAP_MAYMOVE | MREMAP_FIXED,
 					     self->dst + MM_PAGE));
 	}
-	MRW_EXPECT_INTACT(SALT);
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, misaligned_new_dontunmap)
 {
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len,
 				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
 				     self->dst + 1));
-	MRW_EXPECT_INTACT(SALT);
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, new_len_zero)
 {
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, 0, 0, NULL));
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, 0,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, 0, 0, NULL));
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, 0,
 				     MREMAP_MAYMOVE | MREMAP_FIXED, self->dst));
-	MRW_EXPECT_INTACT(SALT);
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, unknown_flags)
@@ -114,27 +114,27 @@ TEST_F(mremap_err, unknown_flags)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+		MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len,
 					     bad[i], NULL));
-		MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len,
+		MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len,
 					     self->len / 2,
 					     MREMAP_MAYMOVE | bad[i], NULL));
 	}
-	MRW_EXPECT_INTACT(SALT);
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, old_range_unmapped)
 {
 	char *hole = self->map + self->len + self->unit;
 
-	mrw_free_after(&self->w);
-	MRX_FAILS(EFAULT, mrm_mremap(hole, self->unit, self->unit, 0, NULL));
-	MRX_FAILS(EFAULT, mrm_mremap(hole, self->unit, 2 * self->unit,
+	mremap_window_free_after(&self->w);
+	MREMAP_EXPECT_FAILS(EFAULT, mremap_util_mremap(hole, self->unit, self->unit, 0, NULL));
+	MREMAP_EXPECT_FAILS(EFAULT, mremap_util_mremap(hole, self->unit, 2 * self->unit,
 				     MREMAP_MAYMOVE, NULL));
-	MRX_FAILS(EFAULT, mrm_mremap(hole, self->unit, self->unit,
+	MREMAP_EXPECT_FAILS(EFAULT, mremap_util_mremap(hole, self->unit, self->unit,
 				     MREMAP_MAYMOVE | MREMAP_FIXED, self->dst));
-	MRW_EXPECT_INTACT(SALT);
-	EXPECT_TRUE(mrm_range_unmapped(hole, self->unit));
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
+	EXPECT_TRUE(mremap_util_range_unmapped(hole, self->unit));
 }
 
 /* An expand or a DONTUNMAP move may not reach into the next VMA. */
@@ -142,32 +142,32 @@ TEST_F(mremap_err, old_range_spans_vmas)
 {
 	size_t span = self->len + self->unit;
 
-	MRX_FAILS(variant->kind == MK_HUGETLB ? EINVAL : EFAULT,
-		  mrm_mremap(self->map, span, 2 * span, MREMAP_MAYMOVE, NULL));
-	MRX_FAILS(variant->kind == MK_HUGETLB ? EINVAL : EFAULT,
-		  mrm_mremap(self->map, span, span,
+	MREMAP_EXPECT_FAILS(variant->kind == MAPPING_KIND_HUGETLB ? EINVAL : EFAULT,
+		  mremap_util_mremap(self->map, span, 2 * span, MREMAP_MAYMOVE, NULL));
+	MREMAP_EXPECT_FAILS(variant->kind == MAPPING_KIND_HUGETLB ? EINVAL : EFAULT,
+		  mremap_util_mremap(self->map, span, span,
 			     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
-	MRW_EXPECT_INTACT(SALT);
-	EXPECT_TRUE(mrm_in_one_vma(self->map + self->len, self->unit));
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
+	EXPECT_TRUE(mremap_util_in_one_vma(self->map + self->len, self->unit));
 }
 
 TEST_F(mremap_err, dontunmap_without_maymove)
 {
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len,
 				     MREMAP_DONTUNMAP, NULL));
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len,
 				     MREMAP_DONTUNMAP | MREMAP_FIXED,
 				     self->dst));
-	MRW_EXPECT_INTACT(SALT);
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
 }
 
 TEST_F(mremap_err, dontunmap_resize)
 {
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len / 2,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len / 2,
 				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len / 2, self->len,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len / 2, self->len,
 				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
-	MRW_EXPECT_INTACT(SALT);
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
 }
 
 /* Every kind of remap of a sealed VMA is refused, before anything else. */
@@ -179,21 +179,21 @@ TEST_F(mremap_err, sealed)
 		ASSERT_EQ(ENOSYS, errno);
 		SKIP(return, "kernel has no mseal() (ENOSYS)");
 	}
-	mrw_free_after(&self->w);
-	MRX_FAILS(EPERM, mrm_mremap(self->map, self->len, self->len / 2, 0,
+	mremap_window_free_after(&self->w);
+	MREMAP_EXPECT_FAILS(EPERM, mremap_util_mremap(self->map, self->len, self->len / 2, 0,
 				    NULL));
-	MRX_FAILS(EPERM, mrm_mremap(self->map, self->len, 2 * self->len, 0,
+	MREMAP_EXPECT_FAILS(EPERM, mremap_util_mremap(self->map, self->len, 2 * self->len, 0,
 				    NULL));
-	MRX_FAILS(EPERM, mrm_mremap(self->map, self->len, self->len,
+	MREMAP_EXPECT_FAILS(EPERM, mremap_util_mremap(self->map, self->len, self->len,
 				    MREMAP_MAYMOVE | MREMAP_FIXED, self->dst));
-	MRX_FAILS(EPERM, mrm_mremap(half, self->len / 2, self->len / 2,
+	MREMAP_EXPECT_FAILS(EPERM, mremap_util_mremap(half, self->len / 2, self->len / 2,
 				    MREMAP_MAYMOVE | MREMAP_FIXED, self->dst));
-	if (variant->kind != MK_HUGETLB) {
-		MRX_FAILS(EPERM, mrm_mremap(self->map, self->len, self->len,
+	if (variant->kind != MAPPING_KIND_HUGETLB) {
+		MREMAP_EXPECT_FAILS(EPERM, mremap_util_mremap(self->map, self->len, self->len,
 					    MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
 					    NULL));
 	}
-	MRW_EXPECT_INTACT(SALT);
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
 }
 
 /*
@@ -204,24 +204,24 @@ TEST_F(mremap_err, sealed)
 TEST_F(mremap_err, refused_fixed_keeps_destination)
 {
 	size_t span = self->len + self->unit;
-	size_t dst_len = (MRW_UNITS - MRW_DST_UNIT) * self->unit;
+	size_t dst_len = (MREMAP_WINDOW_UNITS - MREMAP_WINDOW_DST_UNIT) * self->unit;
 	char *ret;
 
-	ASSERT_EQ(self->dst, mrm_map_filled(self->dst, dst_len, SALT_DST));
-	if (variant->kind == MK_HUGETLB) {
-		ret = mrm_mremap(self->map, self->len, self->len,
+	ASSERT_EQ(self->dst, mremap_util_map_filled(self->dst, dst_len, SALT_DST));
+	if (variant->kind == MAPPING_KIND_HUGETLB) {
+		ret = mremap_util_mremap(self->map, self->len, self->len,
 				 MREMAP_MAYMOVE | MREMAP_FIXED |
 				 MREMAP_DONTUNMAP, self->dst);
-		MRX_FAILS(EINVAL, ret);
+		MREMAP_EXPECT_FAILS(EINVAL, ret);
 	} else {
 		/* Stays inside the window even if the target is unmapped. */
-		ret = mrm_mremap(self->map, span, span + self->unit,
+		ret = mremap_util_mremap(self->map, span, span + self->unit,
 				 MREMAP_MAYMOVE | MREMAP_FIXED, self->dst);
-		MRX_FAILS(EFAULT, ret);
+		MREMAP_EXPECT_FAILS(EFAULT, ret);
 	}
-	MRW_EXPECT_INTACT(SALT);
-	EXPECT_TRUE(mrm_is_one_vma(self->dst, dst_len));
-	mrx_reads(_metadata, MK_READS_DATA, self->dst, dst_len, SALT_DST, 0);
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
+	EXPECT_TRUE(mremap_util_is_one_vma(self->dst, dst_len));
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->dst, dst_len, SALT_DST, 0);
 }
 
 MM_HARNESS_MAIN

@@ -17,16 +17,16 @@
 #define SALT	0x10c4
 
 FIXTURE(mremap_mlock) {
-	MRW_FIXTURE_MEMBERS;
+	MREMAP_FIXTURE_MEMBERS;
 	long len_kb;
 	long vmlck_kb;	/* VmLck after setup */
 };
 
 FIXTURE_SETUP(mremap_mlock)
 {
-	MRW_FIXTURE_SETUP(MK_MLOCKED, SALT);
+	MREMAP_FIXTURE_SETUP(MAPPING_KIND_MLOCKED, SALT);
 	self->len_kb = self->len >> 10;
-	self->vmlck_kb = mrm_status_kb("VmLck");
+	self->vmlck_kb = mremap_util_status_kb("VmLck");
 	ASSERT_LE(self->len_kb, self->vmlck_kb);
 }
 
@@ -37,50 +37,50 @@ FIXTURE_TEARDOWN(mremap_mlock)
 /* Write every page of the range; returns the minor faults that took. */
 static long touch_faults(char *addr, size_t len)
 {
-	long before = mrm_minflt();
+	long before = mremap_util_minflt();
 	size_t off;
 
 	for (off = 0; off < len; off += MM_PAGE)
 		*(volatile char *)(addr + off) = 1;
-	return mrm_minflt() - before;
+	return mremap_util_minflt() - before;
 }
 
 TEST_F(mremap_mlock, expand_in_place_populates)
 {
-	mrw_free_after(&self->w);
-	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, 2 * self->len,
+	mremap_window_free_after(&self->w);
+	ASSERT_EQ(self->map, mremap_util_mremap(self->map, self->len, 2 * self->len,
 					0, NULL));
-	EXPECT_EQ(self->vmlck_kb + self->len_kb, mrm_status_kb("VmLck"));
+	EXPECT_EQ(self->vmlck_kb + self->len_kb, mremap_util_status_kb("VmLck"));
 	EXPECT_EQ(2 * self->len_kb, mm_smaps_kb(self->map, "Locked"));
-	EXPECT_TRUE(mrm_has_vmflag(self->map, "lo"));
-	mrx_reads(_metadata, MK_READS_DATA, self->map, self->len, SALT, 0);
-	mrx_reads(_metadata, MK_READS_ZERO, self->map + self->len, self->len,
+	EXPECT_TRUE(mremap_util_has_vmflag(self->map, "lo"));
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->map, self->len, SALT, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_ZERO, self->map + self->len, self->len,
 		  SALT, 0);
 	EXPECT_EQ(0, touch_faults(self->map + self->len, self->len));
 }
 
 TEST_F(mremap_mlock, expand_move_populates)
 {
-	char *ret = mrm_mremap(self->map, self->len, 2 * self->len,
+	char *ret = mremap_util_mremap(self->map, self->len, 2 * self->len,
 			       MREMAP_MAYMOVE, NULL);
 
 	ASSERT_NE(MAP_FAILED, ret);
 	EXPECT_NE(self->map, ret);
-	EXPECT_EQ(self->vmlck_kb + self->len_kb, mrm_status_kb("VmLck"));
+	EXPECT_EQ(self->vmlck_kb + self->len_kb, mremap_util_status_kb("VmLck"));
 	EXPECT_EQ(2 * self->len_kb, mm_smaps_kb(ret, "Locked"));
-	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
-	mrx_reads(_metadata, MK_READS_ZERO, ret + self->len, self->len,
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, ret, self->len, SALT, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_ZERO, ret + self->len, self->len,
 		  SALT, 0);
 	EXPECT_EQ(0, touch_faults(ret, 2 * self->len));
-	mrx_unmapped(_metadata, self->map, self->len);
+	mremap_expect_unmapped(_metadata, self->map, self->len);
 	munmap(ret, 2 * self->len);
 }
 
 TEST_F(mremap_mlock, shrink_unlocks_tail)
 {
-	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, self->len / 2,
+	ASSERT_EQ(self->map, mremap_util_mremap(self->map, self->len, self->len / 2,
 					0, NULL));
-	EXPECT_EQ(self->vmlck_kb - self->len_kb / 2, mrm_status_kb("VmLck"));
+	EXPECT_EQ(self->vmlck_kb - self->len_kb / 2, mremap_util_status_kb("VmLck"));
 	EXPECT_EQ(self->len_kb / 2, mm_smaps_kb(self->map, "Locked"));
 }
 
@@ -107,33 +107,33 @@ TEST_F(mremap_mlock, expand_past_rlimit)
 
 	drop_ipc_lock(_metadata);
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
-	mrw_free_after(&self->w);
-	MRX_FAILS(EAGAIN, mrm_mremap(self->map, self->len, 2 * self->len, 0,
+	mremap_window_free_after(&self->w);
+	MREMAP_EXPECT_FAILS(EAGAIN, mremap_util_mremap(self->map, self->len, 2 * self->len, 0,
 				     NULL));
-	MRX_FAILS(EAGAIN, mrm_mremap(self->map, self->len, 2 * self->len,
+	MREMAP_EXPECT_FAILS(EAGAIN, mremap_util_mremap(self->map, self->len, 2 * self->len,
 				     MREMAP_MAYMOVE, NULL));
-	MRX_FAILS(EAGAIN, mrm_mremap(self->map, self->len, 2 * self->len,
+	MREMAP_EXPECT_FAILS(EAGAIN, mremap_util_mremap(self->map, self->len, 2 * self->len,
 				     MREMAP_MAYMOVE | MREMAP_FIXED,
 				     self->dst));
-	EXPECT_EQ(self->vmlck_kb, mrm_status_kb("VmLck"));
-	MRW_EXPECT_INTACT(SALT);
+	EXPECT_EQ(self->vmlck_kb, mremap_util_status_kb("VmLck"));
+	MREMAP_FIXTURE_EXPECT_INTACT(SALT);
 	/* A move that does not grow needs no more locked memory. */
-	EXPECT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
+	EXPECT_EQ(self->dst, mremap_util_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE | MREMAP_FIXED,
 					self->dst));
 }
 
 TEST_F(mremap_mlock, dontunmap_unlocks_source)
 {
-	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
+	ASSERT_EQ(self->dst, mremap_util_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE | MREMAP_FIXED |
 					MREMAP_DONTUNMAP, self->dst));
-	EXPECT_FALSE(mrm_has_vmflag(self->map, "lo"));
+	EXPECT_FALSE(mremap_util_has_vmflag(self->map, "lo"));
 	EXPECT_EQ(0, mm_smaps_kb(self->map, "Locked"));
-	EXPECT_TRUE(mrm_has_vmflag(self->dst, "lo"));
+	EXPECT_TRUE(mremap_util_has_vmflag(self->dst, "lo"));
 	EXPECT_EQ(self->len_kb, mm_smaps_kb(self->dst, "Locked"));
-	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
-	mrx_reads(_metadata, MK_READS_ZERO, self->map, self->len, SALT, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->dst, self->len, SALT, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_ZERO, self->map, self->len, SALT, 0);
 	/* Unlocked: reading zero did not lock anything there. */
 	EXPECT_EQ(0, mm_smaps_kb(self->map, "Locked"));
 }

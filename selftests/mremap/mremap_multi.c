@@ -38,13 +38,13 @@ FIXTURE(mremap_multi) {
 /* Can this kernel move two VMAs in one call?  Tried on scratch space. */
 static int probe_multi_vma_move(void)
 {
-	char *p = mrm_reserve(4 * PG, PG);
+	char *p = mremap_util_reserve(4 * PG, PG);
 	int ret;
 
 	if (p == MAP_FAILED)
 		return -errno;
 	mprotect(p, PG, PROT_READ);	/* two VMAs: r--, --- */
-	ret = mrm_mremap(p, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
+	ret = mremap_util_mremap(p, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
 			 p + 2 * PG) == MAP_FAILED ? -errno : 0;
 	munmap(p, 4 * PG);
 	return ret;
@@ -58,20 +58,20 @@ FIXTURE_SETUP(mremap_multi)
 	if (ret == -EFAULT)
 		SKIP(return, "kernel refuses mremap() moves spanning several VMAs (EFAULT; multi-VMA moves came with 6.17)");
 	ASSERT_EQ(0, ret);
-	self->window = mrm_reserve(WINDOW, PG);
+	self->window = mremap_util_reserve(WINDOW, PG);
 	ASSERT_NE(MAP_FAILED, self->window);
 	self->a = self->window + PG;
 	self->b = self->window + 3 * PG;
 	self->c = self->window + 5 * PG;
 	self->dst = self->window + DST_OFF;
-	ASSERT_EQ(self->a, mrm_map_filled(self->a, 2 * PG, SALT_A));
-	ASSERT_EQ(self->c, mrm_map_filled(self->c, 2 * PG, SALT_C));
+	ASSERT_EQ(self->a, mremap_util_map_filled(self->a, 2 * PG, SALT_A));
+	ASSERT_EQ(self->c, mremap_util_map_filled(self->c, 2 * PG, SALT_C));
 	self->memfd = memfd_create("mremap-multi", MFD_CLOEXEC);
 	ASSERT_LE(0, self->memfd);
 	ASSERT_EQ(0, ftruncate(self->memfd, 2 * PG));
 	ASSERT_EQ(self->b, mmap(self->b, 2 * PG, PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_FIXED, self->memfd, 0));
-	mrm_fill(self->b, 2 * PG, SALT_B, 0);
+	mremap_util_fill(self->b, 2 * PG, SALT_B, 0);
 	ASSERT_EQ(0, mprotect(self->b, 2 * PG, PROT_READ));
 }
 
@@ -89,7 +89,7 @@ static void expect_vma(struct __test_metadata *_metadata, const char *addr,
 {
 	struct mm_vma vma;
 
-	ASSERT_TRUE(mrm_vma_at(addr, &vma)) TH_LOG("nothing at %p", addr);
+	ASSERT_TRUE(mremap_util_vma_at(addr, &vma)) TH_LOG("nothing at %p", addr);
 	EXPECT_EQ((unsigned long)addr, vma.start);
 	EXPECT_EQ((unsigned long)addr + len, vma.end);
 	EXPECT_STREQ(perms, vma.perms);
@@ -100,19 +100,19 @@ TEST_F(mremap_multi, move_three_vmas)
 	static char buf[PG];
 	char *d = self->dst;
 
-	ASSERT_EQ(d, mrm_mremap(self->a, 6 * PG, 6 * PG,
+	ASSERT_EQ(d, mremap_util_mremap(self->a, 6 * PG, 6 * PG,
 				MREMAP_MAYMOVE | MREMAP_FIXED, d));
 	expect_vma(_metadata, d, 2 * PG, "rw-p");
 	expect_vma(_metadata, d + 2 * PG, 2 * PG, "r--s");
 	expect_vma(_metadata, d + 4 * PG, 2 * PG, "rw-p");
-	mrx_reads(_metadata, MK_READS_DATA, d, 2 * PG, SALT_A, 0);
-	mrx_reads(_metadata, MK_READS_DATA, d + 2 * PG, 2 * PG, SALT_B, 0);
-	mrx_reads(_metadata, MK_READS_DATA, d + 4 * PG, 2 * PG, SALT_C, 0);
-	mrx_unmapped(_metadata, self->a, 6 * PG);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, d, 2 * PG, SALT_A, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, d + 2 * PG, 2 * PG, SALT_B, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, d + 4 * PG, 2 * PG, SALT_C, 0);
+	mremap_expect_unmapped(_metadata, self->a, 6 * PG);
 	/* The moved file mapping still maps the same file pages. */
-	mrm_fill(buf, PG, SALT_C + 1, 0);
+	mremap_util_fill(buf, PG, SALT_C + 1, 0);
 	ASSERT_EQ((ssize_t)PG, pwrite(self->memfd, buf, PG, PG));
-	mrx_reads(_metadata, MK_READS_DATA, d + 3 * PG, PG, SALT_C + 1, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, d + 3 * PG, PG, SALT_C + 1, 0);
 }
 
 /* The gap between A and C reappears between their copies. */
@@ -122,16 +122,16 @@ TEST_F(mremap_multi, move_keeps_gaps)
 	struct mm_vma vma;
 
 	ASSERT_EQ(0, munmap(self->b, 2 * PG));
-	ASSERT_EQ(d, mrm_mremap(self->a, 6 * PG, 6 * PG,
+	ASSERT_EQ(d, mremap_util_mremap(self->a, 6 * PG, 6 * PG,
 				MREMAP_MAYMOVE | MREMAP_FIXED, d));
 	expect_vma(_metadata, d, 2 * PG, "rw-p");
 	expect_vma(_metadata, d + 4 * PG, 2 * PG, "rw-p");
 	/* Still the window's reservation where the gap lands. */
-	ASSERT_TRUE(mrm_vma_at(d + 2 * PG, &vma));
+	ASSERT_TRUE(mremap_util_vma_at(d + 2 * PG, &vma));
 	EXPECT_STREQ("---p", vma.perms);
-	mrx_reads(_metadata, MK_READS_DATA, d, 2 * PG, SALT_A, 0);
-	mrx_reads(_metadata, MK_READS_DATA, d + 4 * PG, 2 * PG, SALT_C, 0);
-	mrx_unmapped(_metadata, self->a, 6 * PG);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, d, 2 * PG, SALT_A, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, d + 4 * PG, 2 * PG, SALT_C, 0);
+	mremap_expect_unmapped(_metadata, self->a, 6 * PG);
 }
 
 /* What the refused moves below must leave alone. */
@@ -140,19 +140,19 @@ static void expect_nothing_moved(struct __test_metadata *_metadata,
 {
 	struct mm_vma vma;
 
-	ASSERT_TRUE(mrm_vma_at(self->dst, &vma));
+	ASSERT_TRUE(mremap_util_vma_at(self->dst, &vma));
 	EXPECT_STREQ("---p", vma.perms);
-	mrx_reads(_metadata, MK_READS_DATA, self->b, 2 * PG, SALT_B, 0);
-	mrx_reads(_metadata, MK_READS_DATA, self->c, 2 * PG, SALT_C, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->b, 2 * PG, SALT_B, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->c, 2 * PG, SALT_C, 0);
 }
 
 TEST_F(mremap_multi, gap_at_start_efault)
 {
 	ASSERT_EQ(0, munmap(self->a, PG));
-	MRX_FAILS(EFAULT, mrm_mremap(self->a, 6 * PG, 6 * PG,
+	MREMAP_EXPECT_FAILS(EFAULT, mremap_util_mremap(self->a, 6 * PG, 6 * PG,
 				     MREMAP_MAYMOVE | MREMAP_FIXED,
 				     self->dst));
-	mrx_reads(_metadata, MK_READS_DATA, self->a + PG, PG, SALT_A, 1);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->a + PG, PG, SALT_A, 1);
 	expect_nothing_moved(_metadata, self);
 }
 
@@ -167,10 +167,10 @@ TEST_F(mremap_multi, uffd_armed_first_vma_efault)
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	ASSERT_EQ(0, uffd_register(self->uffd, self->a, 2 * PG,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
-	MRX_FAILS(EFAULT, mrm_mremap(self->a, 6 * PG, 6 * PG,
+	MREMAP_EXPECT_FAILS(EFAULT, mremap_util_mremap(self->a, 6 * PG, 6 * PG,
 				     MREMAP_MAYMOVE | MREMAP_FIXED,
 				     self->dst));
-	mrx_reads(_metadata, MK_READS_DATA, self->a, 2 * PG, SALT_A, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->a, 2 * PG, SALT_A, 0);
 	expect_nothing_moved(_metadata, self);
 }
 

@@ -146,14 +146,14 @@ FIXTURE_SETUP(mremap_pfnmap)
 	}
 	self->map = self->pm.addr;
 	self->dst_window_len = 2 * self->len + 2 * SZ_1G;
-	self->dst_window = mrm_reserve(self->dst_window_len, SZ_1G);
+	self->dst_window = mremap_util_reserve(self->dst_window_len, SZ_1G);
 	ASSERT_NE(MAP_FAILED, self->dst_window) release(self);
 	self->dst = self->dst_window + SZ_1G;
 
 	/* The pfn range outlives the test: a fresh salt every time. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	self->salt = ts.tv_nsec ^ ((unsigned long)ts.tv_sec << 30) ^ getpid();
-	mrm_fill_sparse(self->map, self->len, self->salt, 0);
+	mremap_util_fill_sparse(self->map, self->len, self->salt, 0);
 	/* Verified, not assumed: the level the kernel claims. */
 	first = pfnmap_level(&self->pm, self->map);
 	last = pfnmap_level(&self->pm, self->map + self->len - MM_PAGE);
@@ -186,12 +186,12 @@ static void expect_data(struct __test_metadata *_metadata,
 	static char page[MM_PAGE];
 	unsigned int i;
 
-	EXPECT_EQ(-1, mrm_check(addr, len, self->salt, off / MM_PAGE));
+	EXPECT_EQ(-1, mremap_util_check(addr, len, self->salt, off / MM_PAGE));
 	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
 		if (at[i] >= len)
 			continue;
 		ASSERT_EQ(0, pfnmap_read(&self->pm, off + at[i], page, MM_PAGE));
-		EXPECT_EQ(-1, mrm_check(page, MM_PAGE, self->salt,
+		EXPECT_EQ(-1, mremap_util_check(page, MM_PAGE, self->salt,
 					(off + at[i]) / MM_PAGE)) {
 			TH_LOG("provider offset %#llx",
 			       (unsigned long long)(off + at[i]));
@@ -201,9 +201,9 @@ static void expect_data(struct __test_metadata *_metadata,
 
 TEST_F(mremap_pfnmap, no_resize)
 {
-	EXPECT_EQ(self->map, mrm_mremap(self->map, self->len, self->len, 0,
+	EXPECT_EQ(self->map, mremap_util_mremap(self->map, self->len, self->len, 0,
 					NULL));
-	EXPECT_EQ(self->map, mrm_mremap(self->map, self->len, self->len,
+	EXPECT_EQ(self->map, mremap_util_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE, NULL));
 	EXPECT_LEVEL(variant->level, self->map);
 	expect_data(_metadata, self, self->map, 0, self->len);
@@ -221,8 +221,8 @@ TEST_F(mremap_pfnmap, shrink)
 	size_t keep = self->len - cut;
 	char *straddled = self->map + keep / self->entry * self->entry;
 
-	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, keep, 0, NULL));
-	mrx_unmapped(_metadata, self->map + keep, self->len - keep);
+	ASSERT_EQ(self->map, mremap_util_mremap(self->map, self->len, keep, 0, NULL));
+	mremap_expect_unmapped(_metadata, self->map + keep, self->len - keep);
 	if (straddled > self->map)
 		EXPECT_LEVEL(variant->level, self->map);
 	if (straddled < self->map + keep) {
@@ -237,21 +237,21 @@ TEST_F(mremap_pfnmap, shrink)
 
 TEST_F(mremap_pfnmap, expand_efault)
 {
-	MRX_FAILS(EFAULT, mrm_mremap(self->map, self->len,
+	MREMAP_EXPECT_FAILS(EFAULT, mremap_util_mremap(self->map, self->len,
 				     self->len + self->entry, 0, NULL));
-	MRX_FAILS(EFAULT, mrm_mremap(self->map, self->len,
+	MREMAP_EXPECT_FAILS(EFAULT, mremap_util_mremap(self->map, self->len,
 				     self->len + self->entry, MREMAP_MAYMOVE,
 				     NULL));
-	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
+	EXPECT_TRUE(mremap_util_is_one_vma(self->map, self->len));
 	EXPECT_LEVEL(variant->level, self->map);
 	expect_data(_metadata, self, self->map, 0, self->len);
 }
 
 TEST_F(mremap_pfnmap, dontunmap_einval)
 {
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len,
 				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
-	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
+	EXPECT_TRUE(mremap_util_is_one_vma(self->map, self->len));
 	EXPECT_LEVEL(variant->level, self->map);
 	expect_data(_metadata, self, self->map, 0, self->len);
 }
@@ -264,14 +264,14 @@ TEST_F(mremap_pfnmap, dontunmap_fixed_keeps_destination)
 	ASSERT_EQ(self->dst, mmap(self->dst, dst_len, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 				  -1, 0));
-	mrm_fill(self->dst, dst_len, SALT_DST, 0);
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+	mremap_util_fill(self->dst, dst_len, SALT_DST, 0);
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len,
 				     MREMAP_MAYMOVE | MREMAP_FIXED |
 				     MREMAP_DONTUNMAP, self->dst));
-	EXPECT_TRUE(mrm_is_one_vma(self->map, self->len));
+	EXPECT_TRUE(mremap_util_is_one_vma(self->map, self->len));
 	expect_data(_metadata, self, self->map, 0, self->len);
-	EXPECT_TRUE(mrm_is_one_vma(self->dst, dst_len));
-	mrx_reads(_metadata, MK_READS_DATA, self->dst, dst_len, SALT_DST, 0);
+	EXPECT_TRUE(mremap_util_is_one_vma(self->dst, dst_len));
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->dst, dst_len, SALT_DST, 0);
 }
 
 /*
@@ -283,11 +283,11 @@ static void expect_moved(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(mremap_pfnmap) *self, char *dst,
 			 int level, bool kept)
 {
-	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, self->len,
+	ASSERT_EQ(dst, mremap_util_mremap(self->map, self->len, self->len,
 				  MREMAP_MAYMOVE | MREMAP_FIXED, dst));
-	mrx_unmapped(_metadata, self->map, self->len);
+	mremap_expect_unmapped(_metadata, self->map, self->len);
 	self->map = MAP_FAILED;
-	EXPECT_TRUE(mrm_is_one_vma(dst, self->len));
+	EXPECT_TRUE(mremap_util_is_one_vma(dst, self->len));
 	if (kept) {
 		EXPECT_LEVEL(level, dst);
 		EXPECT_LEVEL(level, dst + self->len - MM_PAGE);
@@ -334,7 +334,7 @@ FIXTURE_SETUP(mremap_pat)
 	self->map = self->dst_window = MAP_FAILED;
 	self->len = 4 * MM_PAGE;
 	self->dst_window_len = 2 * SZ_2M;
-	self->dst_window = mrm_reserve(self->dst_window_len, SZ_2M);
+	self->dst_window = mremap_util_reserve(self->dst_window_len, SZ_2M);
 	ASSERT_NE(MAP_FAILED, self->dst_window);
 }
 
@@ -398,12 +398,12 @@ TEST_F(mremap_pat, move_keeps_memtype)
 
 	if (!map_devmem(_metadata, self, 16 * SZ_2M))
 		return;
-	mrm_fill(self->map, self->len, 0x9a7, 0);
-	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, self->len,
+	mremap_util_fill(self->map, self->len, 0x9a7, 0);
+	ASSERT_EQ(dst, mremap_util_mremap(self->map, self->len, self->len,
 				  MREMAP_MAYMOVE | MREMAP_FIXED, dst));
 	self->map = MAP_FAILED;
 	EXPECT_PAT_ENTRIES(1);
-	mrx_reads(_metadata, MK_READS_DATA, dst, self->len, 0x9a7, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, dst, self->len, 0x9a7, 0);
 	ASSERT_EQ(0, munmap(dst, self->len));
 	EXPECT_PAT_ENTRIES(0);
 }
@@ -414,7 +414,7 @@ TEST_F(mremap_pat, shrink_keeps_memtype)
 
 	if (!map_devmem(_metadata, self, 32 * SZ_2M))
 		return;
-	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, keep, 0, NULL));
+	ASSERT_EQ(self->map, mremap_util_mremap(self->map, self->len, keep, 0, NULL));
 	EXPECT_PAT_ENTRIES(1);
 	ASSERT_EQ(0, munmap(self->map, keep));
 	self->map = MAP_FAILED;
@@ -425,9 +425,9 @@ TEST_F(mremap_pat, refused_keeps_memtype)
 {
 	if (!map_devmem(_metadata, self, 48 * SZ_2M))
 		return;
-	MRX_FAILS(EINVAL, mrm_mremap(self->map, self->len, self->len,
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len, self->len,
 				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
-	MRX_FAILS(EFAULT, mrm_mremap(self->map, self->len, 2 * self->len,
+	MREMAP_EXPECT_FAILS(EFAULT, mremap_util_mremap(self->map, self->len, 2 * self->len,
 				     MREMAP_MAYMOVE, NULL));
 	EXPECT_PAT_ENTRIES(1);
 	ASSERT_EQ(0, munmap(self->map, self->len));

@@ -14,52 +14,52 @@
 #define SALT	0x7a9
 
 FIXTURE(mremap_thp) {
-	MRW_FIXTURE_MEMBERS;
+	MREMAP_FIXTURE_MEMBERS;
 	long len_kb;
 };
 
 FIXTURE_SETUP(mremap_thp)
 {
-	MRW_FIXTURE_SETUP(MK_THP, SALT);
+	MREMAP_FIXTURE_SETUP(MAPPING_KIND_THP, SALT);
 	self->len_kb = self->len >> 10;
-	MRW_ASSERT_THP_MAPPED();
+	MREMAP_FIXTURE_ASSERT_THP_MAPPED();
 }
 
 FIXTURE_TEARDOWN_PARENT(mremap_thp)
 {
-	mrw_restore(&self->w);
+	mremap_window_restore(&self->w);
 }
 
 TEST_F(mremap_thp, move_pmd_aligned_keeps_pmd)
 {
-	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
+	ASSERT_EQ(self->dst, mremap_util_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE | MREMAP_FIXED,
 					self->dst));
 	EXPECT_EQ(self->len_kb, mm_smaps_kb(self->dst, "AnonHugePages"));
-	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
-	mrx_unmapped(_metadata, self->map, self->len);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->dst, self->len, SALT, 0);
+	mremap_expect_unmapped(_metadata, self->map, self->len);
 }
 
 TEST_F(mremap_thp, move_unaligned_splits)
 {
 	char *dst = self->dst + MM_PAGE;
 
-	ASSERT_EQ(dst, mrm_mremap(self->map, self->len, self->len,
+	ASSERT_EQ(dst, mremap_util_mremap(self->map, self->len, self->len,
 				  MREMAP_MAYMOVE | MREMAP_FIXED, dst));
 	EXPECT_EQ(0, mm_smaps_kb(dst, "AnonHugePages"));
-	mrx_reads(_metadata, MK_READS_DATA, dst, self->len, SALT, 0);
-	mrx_unmapped(_metadata, self->map, self->len);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, dst, self->len, SALT, 0);
+	mremap_expect_unmapped(_metadata, self->map, self->len);
 }
 
 TEST_F(mremap_thp, dontunmap_keeps_pmd)
 {
-	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
+	ASSERT_EQ(self->dst, mremap_util_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE | MREMAP_FIXED |
 					MREMAP_DONTUNMAP, self->dst));
 	EXPECT_EQ(self->len_kb, mm_smaps_kb(self->dst, "AnonHugePages"));
-	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->dst, self->len, SALT, 0);
 	EXPECT_EQ(0, mm_smaps_kb(self->map, "Rss"));
-	mrx_reads(_metadata, MK_READS_ZERO, self->map, self->len, SALT, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_ZERO, self->map, self->len, SALT, 0);
 }
 
 /*
@@ -68,7 +68,7 @@ TEST_F(mremap_thp, dontunmap_keeps_pmd)
  */
 TEST_F(mremap_thp, expand_move)
 {
-	char *ret = mrm_mremap(self->map, self->len, 2 * self->len,
+	char *ret = mremap_util_mremap(self->map, self->len, 2 * self->len,
 			       MREMAP_MAYMOVE, NULL);
 
 	ASSERT_NE(MAP_FAILED, ret);
@@ -77,8 +77,8 @@ TEST_F(mremap_thp, expand_move)
 	       (unsigned long)ret % SZ_2M ? "not " : "");
 	EXPECT_EQ((unsigned long)ret % SZ_2M ? 0 : self->len_kb,
 		  mm_smaps_kb(ret, "AnonHugePages"));
-	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
-	mrx_unmapped(_metadata, self->map, self->len);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, ret, self->len, SALT, 0);
+	mremap_expect_unmapped(_metadata, self->map, self->len);
 	munmap(ret, 2 * self->len);
 }
 
@@ -87,12 +87,12 @@ TEST_F(mremap_thp, shrink_inside_thp)
 {
 	size_t keep = 2 * SZ_2M + 5 * MM_PAGE;
 
-	ASSERT_EQ(self->map, mrm_mremap(self->map, self->len, keep, 0, NULL));
-	EXPECT_TRUE(mrm_is_one_vma(self->map, keep));
+	ASSERT_EQ(self->map, mremap_util_mremap(self->map, self->len, keep, 0, NULL));
+	EXPECT_TRUE(mremap_util_is_one_vma(self->map, keep));
 	EXPECT_EQ((long)(2 * SZ_2M >> 10),
 		  mm_smaps_kb(self->map, "AnonHugePages"));
-	mrx_reads(_metadata, MK_READS_DATA, self->map, keep, SALT, 0);
-	mrx_unmapped(_metadata, self->map + keep, self->len - keep);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->map, keep, SALT, 0);
+	mremap_expect_unmapped(_metadata, self->map + keep, self->len - keep);
 }
 
 MM_HARNESS_MAIN

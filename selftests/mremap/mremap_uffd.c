@@ -22,7 +22,7 @@
 #define SALT	0x0ffd
 
 FIXTURE(mremap_uffd) {
-	MRW_FIXTURE_MEMBERS;
+	MREMAP_FIXTURE_MEMBERS;
 	struct uffd_reader reader;
 	bool reading;
 	int uffd;
@@ -31,7 +31,7 @@ FIXTURE(mremap_uffd) {
 FIXTURE_SETUP(mremap_uffd)
 {
 	self->uffd = -1;
-	MRW_FIXTURE_SETUP(MK_ANON_PRIVATE, SALT);
+	MREMAP_FIXTURE_SETUP(MAPPING_KIND_ANON_PRIVATE, SALT);
 }
 
 FIXTURE_TEARDOWN(mremap_uffd)
@@ -128,13 +128,13 @@ static void expect_missing_fault(struct __test_metadata *_metadata,
 TEST_F(mremap_uffd, remap_event_fixed_move)
 {
 	START_UFFD(UFFD_FEATURE_EVENT_REMAP);
-	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
+	ASSERT_EQ(self->dst, mremap_util_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE | MREMAP_FIXED,
 					self->dst));
 	expect_remap_event(_metadata, self, self->map, self->dst, self->len);
-	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
-	mrx_unmapped(_metadata, self->map, self->len);
-	EXPECT_TRUE(mrm_has_vmflag(self->dst, "um"));
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->dst, self->len, SALT, 0);
+	mremap_expect_unmapped(_metadata, self->map, self->len);
+	EXPECT_TRUE(mremap_util_has_vmflag(self->dst, "um"));
 	expect_missing_fault(_metadata, self, self->dst + MM_PAGE, true);
 }
 
@@ -144,13 +144,13 @@ TEST_F(mremap_uffd, remap_event_expand_move)
 	char *ret;
 
 	START_UFFD(UFFD_FEATURE_EVENT_REMAP);
-	ret = mrm_mremap(self->map, self->len - 100, 2 * self->len,
+	ret = mremap_util_mremap(self->map, self->len - 100, 2 * self->len,
 			 MREMAP_MAYMOVE, NULL);
 	ASSERT_NE(MAP_FAILED, ret);
 	EXPECT_NE(self->map, ret);
 	expect_remap_event(_metadata, self, self->map, ret, self->len);
-	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
-	mrx_unmapped(_metadata, self->map, self->len);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, ret, self->len, SALT, 0);
+	mremap_expect_unmapped(_metadata, self->map, self->len);
 	/* The new tail is registered too: its first touch is a fault. */
 	EXPECT_EQ(0, *(volatile uint64_t *)(ret + self->len));
 	ASSERT_EQ(0, uffd_reader_wait(&self->reader, UFFD_EVENT_PAGEFAULT, 1,
@@ -166,11 +166,11 @@ TEST_F(mremap_uffd, remap_event_fixed_shrink)
 	size_t half = self->len / 2;
 
 	START_UFFD(UFFD_FEATURE_EVENT_REMAP);
-	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, half,
+	ASSERT_EQ(self->dst, mremap_util_mremap(self->map, self->len, half,
 					MREMAP_MAYMOVE | MREMAP_FIXED,
 					self->dst));
-	mrx_reads(_metadata, MK_READS_DATA, self->dst, half, SALT, 0);
-	mrx_unmapped(_metadata, self->map, self->len);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->dst, half, SALT, 0);
+	mremap_expect_unmapped(_metadata, self->map, self->len);
 	expect_remap_event(_metadata, self, self->map, self->dst, half);
 }
 
@@ -179,13 +179,13 @@ TEST_F(mremap_uffd, remap_event_dontunmap)
 	char *ret;
 
 	START_UFFD(UFFD_FEATURE_EVENT_REMAP);
-	ret = mrm_mremap(self->map, self->len, self->len,
+	ret = mremap_util_mremap(self->map, self->len, self->len,
 			 MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
 	ASSERT_NE(MAP_FAILED, ret);
 	expect_remap_event(_metadata, self, self->map, ret, self->len);
-	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
-	EXPECT_TRUE(mrm_has_vmflag(ret, "um"));
-	EXPECT_TRUE(mrm_has_vmflag(self->map, "um"));
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, ret, self->len, SALT, 0);
+	EXPECT_TRUE(mremap_util_has_vmflag(ret, "um"));
+	EXPECT_TRUE(mremap_util_has_vmflag(self->map, "um"));
 }
 
 /* mremap() waits for the monitor to read the event. */
@@ -201,7 +201,7 @@ static void *remap_thread(void *arg)
 {
 	struct remap_call *c = arg;
 
-	c->ret = mrm_mremap(c->old, c->len, c->len,
+	c->ret = mremap_util_mremap(c->old, c->len, c->len,
 			    MREMAP_MAYMOVE | MREMAP_FIXED, c->dst);
 	__atomic_store_n(&c->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
@@ -234,18 +234,18 @@ TEST_F(mremap_uffd, remap_waits_for_reader)
 	EXPECT_EQ(UFFD_EVENT_REMAP, msg.event);
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(self->dst, c.ret);
-	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->dst, self->len, SALT, 0);
 }
 
 TEST_F(mremap_uffd, no_remap_feature_unregisters)
 {
 	START_UFFD(0);
-	ASSERT_EQ(self->dst, mrm_mremap(self->map, self->len, self->len,
+	ASSERT_EQ(self->dst, mremap_util_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE | MREMAP_FIXED,
 					self->dst));
-	mrx_reads(_metadata, MK_READS_DATA, self->dst, self->len, SALT, 0);
-	mrx_unmapped(_metadata, self->map, self->len);
-	EXPECT_FALSE(mrm_has_vmflag(self->dst, "um"));
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, self->dst, self->len, SALT, 0);
+	mremap_expect_unmapped(_metadata, self->map, self->len);
+	EXPECT_FALSE(mremap_util_has_vmflag(self->dst, "um"));
 	expect_missing_fault(_metadata, self, self->dst + MM_PAGE, false);
 	EXPECT_EQ(0, self->reader.total);
 }
@@ -256,12 +256,12 @@ TEST_F(mremap_uffd, dontunmap_source_faults)
 	char *ret;
 
 	START_UFFD(0);
-	ret = mrm_mremap(self->map, self->len, self->len,
+	ret = mremap_util_mremap(self->map, self->len, self->len,
 			 MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
 	ASSERT_NE(MAP_FAILED, ret);
-	mrx_reads(_metadata, MK_READS_DATA, ret, self->len, SALT, 0);
-	EXPECT_FALSE(mrm_has_vmflag(ret, "um"));
-	EXPECT_TRUE(mrm_has_vmflag(self->map, "um"));
+	mremap_expect_reads(_metadata, MAPPING_KIND_READS_DATA, ret, self->len, SALT, 0);
+	EXPECT_FALSE(mremap_util_has_vmflag(ret, "um"));
+	EXPECT_TRUE(mremap_util_has_vmflag(self->map, "um"));
 	/* Not dropped first: the page really is gone from the source. */
 	EXPECT_EQ(0, *(volatile uint64_t *)(self->map + 2 * MM_PAGE + 8));
 	expect_fault_at(_metadata, self, self->map + 2 * MM_PAGE);

@@ -56,15 +56,15 @@ TEST_F(basic, single_page)
 {
 	int64_t moved;
 
-	um_fill(self->src, 1, 100);
+	uffd_util_fill(self->src, 1, 100);
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, self->src, PAGE, 0,
 			       &moved));
 	ASSERT_EQ((int64_t)PAGE, moved);
-	ASSERT_TRUE(um_range_present(self->dst, 1));
-	EXPECT_EQ(-1, um_check(self->dst, 1, 100));
-	EXPECT_TRUE(um_range_empty(self->src, 1));
+	ASSERT_TRUE(uffd_util_range_present(self->dst, 1));
+	EXPECT_EQ(-1, uffd_util_check(self->dst, 1, 100));
+	EXPECT_TRUE(uffd_util_range_empty(self->src, 1));
 	/* The source is not registered: it reads back as a fresh zero page. */
-	EXPECT_EQ(-1, um_check_zero(self->src, 1));
+	EXPECT_EQ(-1, uffd_util_check_zero(self->src, 1));
 }
 
 /* A registered source is empty after the move: reading it raises a
@@ -79,22 +79,22 @@ TEST(single_page_src_registered)
 	int uffd;
 
 	OPEN_UFFD_OR_SKIP(&uffd, 0);
-	src = um_map(PAGE, PAGE);
-	dst = um_map(PAGE, PAGE);
+	src = uffd_util_map(PAGE, PAGE);
+	dst = uffd_util_map(PAGE, PAGE);
 	ASSERT_NE(MAP_FAILED, src);
 	ASSERT_NE(MAP_FAILED, dst);
-	um_fill(src, 1, 101);
+	uffd_util_fill(src, 1, 101);
 	ASSERT_EQ(0, uffd_register(uffd, src, PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_EQ(0, uffd_register(uffd, dst, PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_EQ(0, uffd_move(uffd, dst, src, PAGE, 0, &moved));
 	ASSERT_EQ((int64_t)PAGE, moved);
-	EXPECT_EQ(-1, um_check(dst, 1, 101));
-	ASSERT_TRUE(um_range_empty(src, 1));
+	EXPECT_EQ(-1, uffd_util_check(dst, 1, 101));
+	ASSERT_TRUE(uffd_util_range_empty(src, 1));
 
 	ASSERT_EQ(0, uffd_reader_start(&reader, uffd, UFFD_READER_ZEROPAGE));
-	EXPECT_EQ(0, um_read_timeout((uint64_t *)src, DEADLINE_MS, &val));
+	EXPECT_EQ(0, uffd_util_read_timeout((uint64_t *)src, DEADLINE_MS, &val));
 	EXPECT_EQ(0, val);
 	EXPECT_EQ(0, uffd_reader_wait(&reader, UFFD_EVENT_PAGEFAULT, 1,
 				      DEADLINE_MS));
@@ -110,49 +110,49 @@ TEST_F(basic, progress_error_at_first_page)
 {
 	int64_t moved;
 
-	um_fill(um_page_at(self->src, 1), 3, 200);
+	uffd_util_fill(uffd_util_page_at(self->src, 1), 3, 200);
 	ASSERT_EQ(ENOENT, uffd_move(self->uffd, self->dst, self->src,
 				    4 * PAGE, 0, &moved));
 	EXPECT_EQ(-ENOENT, moved);
-	EXPECT_TRUE(um_range_empty(self->dst, 4));
-	EXPECT_EQ(-1, um_check(um_page_at(self->src, 1), 3, 200));
+	EXPECT_TRUE(uffd_util_range_empty(self->dst, 4));
+	EXPECT_EQ(-1, uffd_util_check(uffd_util_page_at(self->src, 1), 3, 200));
 }
 
 /* An error after k pages: EAGAIN and .move = k pages; the retry from
  * there reports the real error at the first page. */
 TEST_F(basic, progress_error_after_k_pages)
 {
-	char *busy = um_page_at(self->dst, 3);
+	char *busy = uffd_util_page_at(self->dst, 3);
 	int64_t moved;
 
-	um_fill(self->src, 8, 300);
-	um_fill(self->src + 32 * PAGE, 1, 399);
+	uffd_util_fill(self->src, 8, 300);
+	uffd_util_fill(self->src + 32 * PAGE, 1, 399);
 	ASSERT_EQ(0, uffd_copy(self->uffd, busy, self->src + 32 * PAGE, PAGE));
 
 	ASSERT_EQ(EAGAIN, uffd_move(self->uffd, self->dst, self->src,
 				    8 * PAGE, 0, &moved));
 	ASSERT_EQ((int64_t)(3 * PAGE), moved);
-	EXPECT_EQ(-1, um_check(self->dst, 3, 300));
-	EXPECT_TRUE(um_range_empty(self->src, 3));
+	EXPECT_EQ(-1, uffd_util_check(self->dst, 3, 300));
+	EXPECT_TRUE(uffd_util_range_empty(self->src, 3));
 
-	ASSERT_EQ(EEXIST, uffd_move(self->uffd, busy, um_page_at(self->src, 3),
+	ASSERT_EQ(EEXIST, uffd_move(self->uffd, busy, uffd_util_page_at(self->src, 3),
 				    5 * PAGE, 0, &moved));
 	EXPECT_EQ(-EEXIST, moved);
-	EXPECT_EQ(-1, um_check(busy, 1, 399));
-	EXPECT_EQ(-1, um_check(um_page_at(self->src, 3), 5, 303));
+	EXPECT_EQ(-1, uffd_util_check(busy, 1, 399));
+	EXPECT_EQ(-1, uffd_util_check(uffd_util_page_at(self->src, 3), 5, 303));
 }
 
 TEST_F(basic, many_pages)
 {
 	int64_t moved;
 
-	um_fill(self->src, NPAGES, 400);
+	uffd_util_fill(self->src, NPAGES, 400);
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, self->src,
 			       NPAGES * PAGE, 0, &moved));
 	ASSERT_EQ((int64_t)(NPAGES * PAGE), moved);
-	ASSERT_TRUE(um_range_present(self->dst, NPAGES));
-	EXPECT_EQ(-1, um_check(self->dst, NPAGES, 400));
-	EXPECT_TRUE(um_range_empty(self->src, NPAGES));
+	ASSERT_TRUE(uffd_util_range_present(self->dst, NPAGES));
+	EXPECT_EQ(-1, uffd_util_check(self->dst, NPAGES, 400));
+	EXPECT_TRUE(uffd_util_range_empty(self->src, NPAGES));
 }
 
 /* Source layout for the hole tests: P P H P H P P P */
@@ -164,7 +164,7 @@ static void fill_with_holes(char *src)
 
 	for (i = 0; i < 8; i++)
 		if (!hole_layout[i])
-			um_fill(um_page_at(src, i), 1, 500 + i);
+			uffd_util_fill(uffd_util_page_at(src, i), 1, 500 + i);
 }
 
 TEST_F(basic, holes_strict)
@@ -175,14 +175,14 @@ TEST_F(basic, holes_strict)
 	ASSERT_EQ(EAGAIN, uffd_move(self->uffd, self->dst, self->src,
 				    8 * PAGE, 0, &moved));
 	ASSERT_EQ((int64_t)(2 * PAGE), moved);
-	EXPECT_EQ(-1, um_check(self->dst, 2, 500));
+	EXPECT_EQ(-1, uffd_util_check(self->dst, 2, 500));
 
-	ASSERT_EQ(ENOENT, uffd_move(self->uffd, um_page_at(self->dst, 2),
-				    um_page_at(self->src, 2), 6 * PAGE, 0,
+	ASSERT_EQ(ENOENT, uffd_move(self->uffd, uffd_util_page_at(self->dst, 2),
+				    uffd_util_page_at(self->src, 2), 6 * PAGE, 0,
 				    &moved));
 	EXPECT_EQ(-ENOENT, moved);
-	EXPECT_TRUE(um_range_empty(um_page_at(self->dst, 2), 6));
-	EXPECT_EQ(-1, um_check(um_page_at(self->src, 3), 1, 503));
+	EXPECT_TRUE(uffd_util_range_empty(uffd_util_page_at(self->dst, 2), 6));
+	EXPECT_EQ(-1, uffd_util_check(uffd_util_page_at(self->src, 3), 1, 503));
 }
 
 TEST_F(basic, holes_allowed)
@@ -196,20 +196,20 @@ TEST_F(basic, holes_allowed)
 	ASSERT_EQ((int64_t)(8 * PAGE), moved);
 	for (i = 0; i < 8; i++) {
 		if (hole_layout[i]) {
-			EXPECT_TRUE(um_range_empty(um_page_at(self->dst, i), 1))
+			EXPECT_TRUE(uffd_util_range_empty(uffd_util_page_at(self->dst, i), 1))
 				TH_LOG("dst page %d filled from a hole", i);
 			continue;
 		}
-		ASSERT_TRUE(um_range_present(um_page_at(self->dst, i), 1));
-		EXPECT_EQ(-1, um_check(um_page_at(self->dst, i), 1, 500 + i));
+		ASSERT_TRUE(uffd_util_range_present(uffd_util_page_at(self->dst, i), 1));
+		EXPECT_EQ(-1, uffd_util_check(uffd_util_page_at(self->dst, i), 1, 500 + i));
 	}
-	EXPECT_TRUE(um_range_empty(self->src, 8));
+	EXPECT_TRUE(uffd_util_range_empty(self->src, 8));
 }
 
 /* A source never touched has no page table at all. */
 TEST_F(basic, untouched_src)
 {
-	char *src = um_map(SZ_2M, SZ_2M);
+	char *src = uffd_util_map(SZ_2M, SZ_2M);
 	int64_t moved;
 
 	ASSERT_NE(MAP_FAILED, src);
@@ -219,7 +219,7 @@ TEST_F(basic, untouched_src)
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, src, 8 * PAGE,
 			       UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, &moved));
 	EXPECT_EQ((int64_t)(8 * PAGE), moved);
-	EXPECT_TRUE(um_range_empty(self->dst, 8));
+	EXPECT_TRUE(uffd_util_range_empty(self->dst, 8));
 	munmap(src, SZ_2M);
 }
 
@@ -227,16 +227,16 @@ TEST_F(basic, dst_populated)
 {
 	int64_t moved;
 
-	um_fill(self->src, 4, 600);
-	um_fill(self->src + 32 * PAGE, 1, 699);
+	uffd_util_fill(self->src, 4, 600);
+	uffd_util_fill(self->src + 32 * PAGE, 1, 699);
 	ASSERT_EQ(0, uffd_copy(self->uffd, self->dst, self->src + 32 * PAGE,
 			       PAGE));
 	ASSERT_EQ(EEXIST, uffd_move(self->uffd, self->dst, self->src,
 				    4 * PAGE, 0, &moved));
 	EXPECT_EQ(-EEXIST, moved);
-	EXPECT_EQ(-1, um_check(self->dst, 1, 699));
-	EXPECT_TRUE(um_range_empty(um_page_at(self->dst, 1), 3));
-	EXPECT_EQ(-1, um_check(self->src, 4, 600));
+	EXPECT_EQ(-1, uffd_util_check(self->dst, 1, 699));
+	EXPECT_TRUE(uffd_util_range_empty(uffd_util_page_at(self->dst, 1), 3));
+	EXPECT_EQ(-1, uffd_util_check(self->src, 4, 600));
 }
 
 /* The destination check comes before the hole check. */
@@ -244,42 +244,42 @@ TEST_F(basic, dst_populated_src_hole_allowed)
 {
 	int64_t moved;
 
-	um_fill(self->src + 32 * PAGE, 1, 799);
+	uffd_util_fill(self->src + 32 * PAGE, 1, 799);
 	ASSERT_EQ(0, uffd_copy(self->uffd, self->dst, self->src + 32 * PAGE,
 			       PAGE));
 	ASSERT_EQ(EEXIST, uffd_move(self->uffd, self->dst, self->src, PAGE,
 				    UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, &moved));
 	EXPECT_EQ(-EEXIST, moved);
-	EXPECT_EQ(-1, um_check(self->dst, 1, 799));
+	EXPECT_EQ(-1, uffd_util_check(self->dst, 1, 799));
 }
 
 /* The child keeps the pages shared until the parent has tried. */
 TEST_F(basic, shared_after_fork)
 {
-	struct um_holder holder = { self->src, 4, 900 };
-	struct um_child child;
+	struct uffd_util_holder holder = { self->src, 4, 900 };
+	struct uffd_util_child child;
 	int64_t moved;
 	int status;
 
-	um_fill(self->src, 4, 900);
+	uffd_util_fill(self->src, 4, 900);
 	uffd_holder_start(_metadata, &child, &holder, DEADLINE_MS);
 
 	ASSERT_EQ(EBUSY, uffd_move(self->uffd, self->dst, self->src, 4 * PAGE,
 				   0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
-	EXPECT_EQ(-1, um_check(self->src, 4, 900));
-	EXPECT_TRUE(um_range_empty(self->dst, 4));
+	EXPECT_EQ(-1, uffd_util_check(self->src, 4, 900));
+	EXPECT_TRUE(uffd_util_range_empty(self->dst, 4));
 
 	uffd_holder_finish(_metadata, &child, DEADLINE_MS, &status);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child saw changed data (status 0x%x)", status);
 
 	/* A write after the child is gone makes the folio exclusive again. */
-	um_fill(self->src, 4, 950);
+	uffd_util_fill(self->src, 4, 950);
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, self->src, 4 * PAGE, 0,
 			       &moved));
 	EXPECT_EQ((int64_t)(4 * PAGE), moved);
-	EXPECT_EQ(-1, um_check(self->dst, 4, 950));
+	EXPECT_EQ(-1, uffd_util_check(self->dst, 4, 950));
 }
 
 TEST_F(basic, zero_page)
@@ -290,21 +290,21 @@ TEST_F(basic, zero_page)
 	int ret;
 
 	(void)s[0];	/* a read fault maps the shared zero page */
-	ASSERT_TRUE(um_range_present(self->src, 1));
-	ret = um_kpageflags(self->src, &flags);
+	ASSERT_TRUE(uffd_util_range_present(self->src, 1));
+	ret = uffd_util_kpageflags(self->src, &flags);
 	if (!ret)
 		ASSERT_TRUE(flags & MM_KPF_ZERO) TH_LOG("src is not the zero page");
 
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, self->src, PAGE, 0,
 			       &moved));
 	EXPECT_EQ((int64_t)PAGE, moved);
-	ASSERT_TRUE(um_range_present(self->dst, 1));
+	ASSERT_TRUE(uffd_util_range_present(self->dst, 1));
 	if (!ret) {
-		ASSERT_EQ(0, um_kpageflags(self->dst, &flags));
+		ASSERT_EQ(0, uffd_util_kpageflags(self->dst, &flags));
 		EXPECT_TRUE(flags & MM_KPF_ZERO) TH_LOG("dst is not the zero page");
 	}
-	EXPECT_EQ(-1, um_check_zero(self->dst, 1));
-	EXPECT_TRUE(um_range_empty(self->src, 1));
+	EXPECT_EQ(-1, uffd_util_check_zero(self->dst, 1));
+	EXPECT_TRUE(uffd_util_range_empty(self->src, 1));
 }
 
 /* UFFDIO_MOVE wakes a thread blocked on the destination unless DONTWAKE. */
@@ -331,8 +331,8 @@ FIXTURE_SETUP(wake)
 	self->uffd = -1;
 	self->src = self->dst = MAP_FAILED;
 	OPEN_UFFD_OR_SKIP(&self->uffd, 0);
-	self->src = um_map(PAGE, PAGE);
-	self->dst = um_map(PAGE, PAGE);
+	self->src = uffd_util_map(PAGE, PAGE);
+	self->dst = uffd_util_map(PAGE, PAGE);
 	ASSERT_NE(MAP_FAILED, self->src);
 	ASSERT_NE(MAP_FAILED, self->dst);
 	ASSERT_EQ(0, uffd_register(self->uffd, self->dst, PAGE,
@@ -368,7 +368,7 @@ static char thread_state(pid_t tid)
 	char path[64], buf[256], *p;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	if (um_read_str(path, buf, sizeof(buf)))
+	if (uffd_util_read_str(path, buf, sizeof(buf)))
 		return '?';
 	p = strrchr(buf, ')');
 	return p && p[1] && p[2] ? p[2] : '?';
@@ -408,7 +408,7 @@ TEST_F(wake, blocked_reader)
 	int64_t moved;
 	int t;
 
-	um_fill(self->src, 1, 1000);
+	uffd_util_fill(self->src, 1, 1000);
 	ASSERT_EQ(0, pthread_create(&self->thread, NULL, wake_toucher, self));
 	self->started = true;
 	ASSERT_EQ(0, uffd_read_msg(self->uffd, &msg, DEADLINE_MS));
@@ -430,7 +430,7 @@ TEST_F(wake, blocked_reader)
 	ASSERT_TRUE(wait_done(&self->done, DEADLINE_MS))
 		TH_LOG("faulting thread not woken");
 	EXPECT_EQ(*(uint64_t *)self->dst, self->val);
-	EXPECT_EQ(-1, um_check(self->dst, 1, 1000));
+	EXPECT_EQ(-1, uffd_util_check(self->dst, 1, 1000));
 }
 
 MM_HARNESS_MAIN

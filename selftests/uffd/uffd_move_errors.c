@@ -43,7 +43,7 @@ FIXTURE_SETUP(err)
 	OPEN_UFFD_OR_SKIP(&self->uffd, UFFD_FEATURE_SIGBUS);
 	uffd_map_pair(_metadata, self->uffd, &self->src, &self->dst,
 		      NPAGES * PAGE, PAGE, NULL);
-	um_fill(self->src, 4, 0);
+	uffd_util_fill(self->src, 4, 0);
 }
 
 FIXTURE_TEARDOWN(err)
@@ -57,8 +57,8 @@ FIXTURE_TEARDOWN(err)
 	ASSERT_EQ(_err, uffd_move(self->uffd, _dst, _src, _len, _mode,	\
 				  &_m));				\
 	EXPECT_EQ((int64_t)(_moved), _m);				\
-	EXPECT_TRUE(um_range_empty(self->dst, NPAGES));			\
-	EXPECT_EQ(-1, um_check(self->src, 4, 0));			\
+	EXPECT_TRUE(uffd_util_range_empty(self->dst, NPAGES));			\
+	EXPECT_EQ(-1, uffd_util_check(self->src, 4, 0));			\
 } while (0)
 
 TEST_F(err, src_unaligned)
@@ -103,7 +103,7 @@ TEST_F(err, dst_not_registered)
 
 	ASSERT_NE(MAP_FAILED, dst);
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, PAGE, 0);
-	EXPECT_TRUE(um_range_empty(dst, 1));
+	EXPECT_TRUE(uffd_util_range_empty(dst, 1));
 	munmap(dst, PAGE);
 }
 
@@ -117,7 +117,7 @@ TEST_F(err, dst_registered_with_other_uffd)
 	ASSERT_EQ(0, uffd_register(other, dst, PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, PAGE, 0);
-	EXPECT_TRUE(um_range_empty(dst, 1));
+	EXPECT_TRUE(uffd_util_range_empty(dst, 1));
 	close(other);
 	munmap(dst, PAGE);
 }
@@ -152,31 +152,31 @@ TEST_F(err, dst_no_vma)
 /* The range must lie in one VMA, even when the next one is mapped. */
 TEST_F(err, src_crosses_vma_end)
 {
-	char *src = um_map(8 * PAGE, PAGE);
+	char *src = uffd_util_map(8 * PAGE, PAGE);
 
 	ASSERT_NE(MAP_FAILED, src);
-	um_fill(src, 8, 100);
+	uffd_util_fill(src, 8, 100);
 	ASSERT_EQ(0, mprotect(src + 4 * PAGE, 4 * PAGE, PROT_READ));
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, src, 8 * PAGE, 0);
-	EXPECT_EQ(-1, um_check(src, 8, 100));
+	EXPECT_EQ(-1, uffd_util_check(src, 8, 100));
 	/* and into a hole */
 	ASSERT_EQ(0, munmap(src + 4 * PAGE, 4 * PAGE));
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, src, 8 * PAGE, 0);
-	EXPECT_EQ(-1, um_check(src, 4, 100));
+	EXPECT_EQ(-1, uffd_util_check(src, 4, 100));
 	munmap(src, 4 * PAGE);
 }
 
 TEST_F(err, dst_crosses_vma_end)
 {
-	char *dst = um_map(8 * PAGE, PAGE);
+	char *dst = uffd_util_map(8 * PAGE, PAGE);
 
 	ASSERT_NE(MAP_FAILED, dst);
 	/* Registering half of it splits the VMA there. */
 	ASSERT_EQ(0, uffd_register(self->uffd, dst, 4 * PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
-	um_fill(self->src + 4 * PAGE, 4, 4);
+	uffd_util_fill(self->src + 4 * PAGE, 4, 4);
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, 8 * PAGE, 0);
-	EXPECT_TRUE(um_range_empty(dst, 8));
+	EXPECT_TRUE(uffd_util_range_empty(dst, 8));
 	munmap(dst, 8 * PAGE);
 }
 
@@ -188,7 +188,7 @@ TEST_F(err, prot_differs)
 	ASSERT_EQ(0, uffd_register(self->uffd, dst, PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, PAGE, 0);
-	EXPECT_TRUE(um_range_empty(dst, 1));
+	EXPECT_TRUE(uffd_util_range_empty(dst, 1));
 	munmap(dst, PAGE);
 }
 
@@ -201,14 +201,14 @@ TEST_F(err, both_read_only)
 
 	ASSERT_NE(MAP_FAILED, dst);
 	ASSERT_NE(MAP_FAILED, src);
-	um_fill(src, 1, 200);
+	uffd_util_fill(src, 1, 200);
 	ASSERT_EQ(0, mprotect(src, PAGE, PROT_READ));
 	ASSERT_EQ(0, uffd_register(self->uffd, dst, PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_EQ(EINVAL, uffd_move(self->uffd, dst, src, PAGE, 0, &moved));
 	EXPECT_EQ(-EINVAL, moved);
-	EXPECT_EQ(-1, um_check(src, 1, 200));
-	EXPECT_TRUE(um_range_empty(dst, 1));
+	EXPECT_EQ(-1, uffd_util_check(src, 1, 200));
+	EXPECT_TRUE(uffd_util_range_empty(dst, 1));
 	munmap(dst, PAGE);
 	munmap(src, PAGE);
 }
@@ -222,7 +222,7 @@ TEST_F(err, mlock_differs)
 /* Both VMAs mlocked, dst left empty: registration happens after mlock. */
 TEST_F(err, mlock_both)
 {
-	char *dst = um_map(PAGE, PAGE);
+	char *dst = uffd_util_map(PAGE, PAGE);
 	int64_t moved;
 
 	ASSERT_NE(MAP_FAILED, dst);
@@ -233,7 +233,7 @@ TEST_F(err, mlock_both)
 	ASSERT_EQ(0, uffd_move(self->uffd, dst, self->src, PAGE, 0, &moved))
 		TH_LOG("moved %lld", (long long)moved);
 	EXPECT_EQ((int64_t)PAGE, moved);
-	EXPECT_EQ(-1, um_check(dst, 1, 0));
+	EXPECT_EQ(-1, uffd_util_check(dst, 1, 0));
 	munmap(dst, PAGE);
 }
 
@@ -242,9 +242,9 @@ TEST_F(err, src_shmem)
 	char *src = map_anon(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED);
 
 	ASSERT_NE(MAP_FAILED, src);
-	um_fill(src, 1, 300);
+	uffd_util_fill(src, 1, 300);
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, src, PAGE, 0);
-	EXPECT_EQ(-1, um_check(src, 1, 300));
+	EXPECT_EQ(-1, uffd_util_check(src, 1, 300));
 	munmap(src, PAGE);
 }
 
@@ -268,9 +268,9 @@ TEST_F(err, src_file_private)
 	char *src = map_memfd_private();
 
 	ASSERT_NE(MAP_FAILED, src);
-	um_fill(src, 1, 400);
+	uffd_util_fill(src, 1, 400);
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, src, PAGE, 0);
-	EXPECT_EQ(-1, um_check(src, 1, 400));
+	EXPECT_EQ(-1, uffd_util_check(src, 1, 400));
 	munmap(src, PAGE);
 }
 
@@ -304,7 +304,7 @@ TEST_F(err, src_pfnmap)
 	close(fd);
 	if (src == MAP_FAILED)
 		SKIP(return, "no private /dev/mem mapping: %s", strerror(errno));
-	ASSERT_EQ(0, um_smaps_line(src, "VmFlags:", flags, sizeof(flags)));
+	ASSERT_EQ(0, uffd_util_smaps_line(src, "VmFlags:", flags, sizeof(flags)));
 	ASSERT_NE(NULL, strstr(flags, " pf")) TH_LOG("VmFlags:%s", flags);
 	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, src, PAGE, 0);
 	munmap(src, PAGE);
@@ -324,17 +324,17 @@ TEST_F(err, dst_file_private)
 /* dst = src + 1 page: the first destination page is the second source page. */
 TEST_F(err, overlap_dst_above_src)
 {
-	char *area = um_map(NPAGES * PAGE, PAGE);
+	char *area = uffd_util_map(NPAGES * PAGE, PAGE);
 	int64_t moved;
 
 	ASSERT_NE(MAP_FAILED, area);
-	um_fill(area, 4, 500);
+	uffd_util_fill(area, 4, 500);
 	ASSERT_EQ(0, uffd_register(self->uffd, area, NPAGES * PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_EQ(EEXIST, uffd_move(self->uffd, area + PAGE, area, 4 * PAGE,
 				    0, &moved));
 	EXPECT_EQ(-EEXIST, moved);
-	EXPECT_EQ(-1, um_check(area, 4, 500));
+	EXPECT_EQ(-1, uffd_util_check(area, 4, 500));
 	munmap(area, NPAGES * PAGE);
 }
 
@@ -342,32 +342,32 @@ TEST_F(err, overlap_dst_above_src)
  * the slot the previous one left, so the data shifts down by a page. */
 TEST_F(err, overlap_dst_below_src)
 {
-	char *area = um_map(NPAGES * PAGE, PAGE);
+	char *area = uffd_util_map(NPAGES * PAGE, PAGE);
 	int64_t moved;
 
 	ASSERT_NE(MAP_FAILED, area);
-	um_fill(area + PAGE, 4, 600);
+	uffd_util_fill(area + PAGE, 4, 600);
 	ASSERT_EQ(0, uffd_register(self->uffd, area, NPAGES * PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_EQ(0, uffd_move(self->uffd, area, area + PAGE, 4 * PAGE, 0,
 			       &moved));
 	EXPECT_EQ((int64_t)(4 * PAGE), moved);
-	EXPECT_EQ(-1, um_check(area, 4, 600));
-	EXPECT_TRUE(um_range_empty(area + 4 * PAGE, NPAGES - 4));
+	EXPECT_EQ(-1, uffd_util_check(area, 4, 600));
+	EXPECT_TRUE(uffd_util_range_empty(area + 4 * PAGE, NPAGES - 4));
 	munmap(area, NPAGES * PAGE);
 }
 
 /* A UFFDIO_POISON marker is neither a page nor a swap entry. */
 TEST(poisoned_src)
 {
-	char *src = um_map(2 * PAGE, PAGE), *dst = um_map(2 * PAGE, PAGE);
+	char *src = uffd_util_map(2 * PAGE, PAGE), *dst = uffd_util_map(2 * PAGE, PAGE);
 	int64_t moved;
 	int uffd;
 
 	OPEN_UFFD_OR_SKIP(&uffd, UFFD_FEATURE_POISON | UFFD_FEATURE_SIGBUS);
 	ASSERT_NE(MAP_FAILED, src);
 	ASSERT_NE(MAP_FAILED, dst);
-	um_fill(um_page_at(src, 1), 1, 700);
+	uffd_util_fill(uffd_util_page_at(src, 1), 1, 700);
 	ASSERT_EQ(0, uffd_register(uffd, src, 2 * PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_EQ(0, uffd_register(uffd, dst, 2 * PAGE,
@@ -375,8 +375,8 @@ TEST(poisoned_src)
 	ASSERT_EQ(0, uffd_poison(uffd, src, PAGE));
 	ASSERT_EQ(EFAULT, uffd_move(uffd, dst, src, 2 * PAGE, 0, &moved));
 	EXPECT_EQ(-EFAULT, moved);
-	EXPECT_TRUE(um_range_empty(dst, 2));
-	EXPECT_EQ(-1, um_check(um_page_at(src, 1), 1, 700));
+	EXPECT_TRUE(uffd_util_range_empty(dst, 2));
+	EXPECT_EQ(-1, uffd_util_check(uffd_util_page_at(src, 1), 1, 700));
 	close(uffd);
 }
 
@@ -418,11 +418,11 @@ TEST(mmap_changing)
 	int uffd;
 
 	OPEN_UFFD_OR_SKIP(&uffd, UFFD_FEATURE_EVENT_REMOVE);
-	src = um_map(PAGE, PAGE);
-	dst = um_map(2 * PAGE, PAGE);
+	src = uffd_util_map(PAGE, PAGE);
+	dst = uffd_util_map(2 * PAGE, PAGE);
 	ASSERT_NE(MAP_FAILED, src);
 	ASSERT_NE(MAP_FAILED, dst);
-	um_fill(src, 1, 800);
+	uffd_util_fill(src, 1, 800);
 	ASSERT_EQ(0, uffd_register(uffd, dst, 2 * PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 
@@ -436,7 +436,7 @@ TEST(mmap_changing)
 
 	EXPECT_EQ(EAGAIN, uffd_move(uffd, dst, src, PAGE, 0, &moved));
 	EXPECT_EQ(-EAGAIN, moved);
-	EXPECT_EQ(-1, um_check(src, 1, 800));
+	EXPECT_EQ(-1, uffd_util_check(src, 1, 800));
 
 	ASSERT_EQ(0, uffd_read_msg(uffd, &msg, DEADLINE_MS));
 	EXPECT_EQ(UFFD_EVENT_REMOVE, msg.event);
@@ -448,7 +448,7 @@ TEST(mmap_changing)
 	/* Event consumed and madvise returned: mmap_changing is back to 0. */
 	ASSERT_EQ(0, uffd_move(uffd, dst, src, PAGE, 0, &moved));
 	EXPECT_EQ((int64_t)PAGE, moved);
-	EXPECT_EQ(-1, um_check(dst, 1, 800));
+	EXPECT_EQ(-1, uffd_util_check(dst, 1, 800));
 	close(uffd);
 }
 

@@ -50,13 +50,13 @@ TEST(numa_node_kept)
 	if (numa_node_size64(1, &free1) <= 0 || free1 < (long long)(1 << 20))
 		SKIP(return, "NUMA node 1 has no free memory");
 
-	src = um_map(4 * PAGE, PAGE);
-	dst = um_map(4 * PAGE, PAGE);
+	src = uffd_util_map(4 * PAGE, PAGE);
+	dst = uffd_util_map(4 * PAGE, PAGE);
 	ASSERT_NE(MAP_FAILED, src);
 	ASSERT_NE(MAP_FAILED, dst);
 	ASSERT_EQ(0, madvise(src, 4 * PAGE, MADV_NOHUGEPAGE));
 	ASSERT_EQ(0, bind_to(dst, 4 * PAGE, 0));
-	um_fill(src, 4, 0);
+	uffd_util_fill(src, 4, 0);
 	for (i = 0; i < 4; i++) {
 		pages[i] = src + i * PAGE;
 		nodes[i] = want[i];
@@ -64,7 +64,7 @@ TEST(numa_node_kept)
 	ASSERT_EQ(0, move_pages(0, 4, pages, nodes, status, MPOL_MF_MOVE))
 		TH_LOG("move_pages: %s", strerror(errno));
 	for (i = 0; i < 4; i++)
-		ASSERT_EQ(want[i], um_page_node(src + i * PAGE))
+		ASSERT_EQ(want[i], uffd_util_page_node(src + i * PAGE))
 			TH_LOG("src page %d not on node %d", i, want[i]);
 	ASSERT_EQ(0, uffd_register(uffd, dst, 4 * PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
@@ -72,10 +72,10 @@ TEST(numa_node_kept)
 	ASSERT_EQ(0, uffd_move(uffd, dst, src, 4 * PAGE, 0, &moved));
 	ASSERT_EQ((int64_t)(4 * PAGE), moved);
 	for (i = 0; i < 4; i++)
-		EXPECT_EQ(want[i], um_page_node(dst + i * PAGE))
+		EXPECT_EQ(want[i], uffd_util_page_node(dst + i * PAGE))
 			TH_LOG("dst page %d changed node", i);
-	EXPECT_EQ(-1, um_check(dst, 4, 0));
-	EXPECT_TRUE(um_range_empty(src, 4));
+	EXPECT_EQ(-1, uffd_util_check(dst, 4, 0));
+	EXPECT_TRUE(uffd_util_range_empty(src, 4));
 	close(uffd);
 }
 
@@ -128,7 +128,7 @@ static void *faulter_fn(void *arg)
 	f->bad = -1;
 	pthread_barrier_wait(f->start);
 	for (i = 2 * CPAGES - 1; i >= 0; i--) {
-		if (um_check(f->dst + i * PAGE, 1, i) != -1) {
+		if (uffd_util_check(f->dst + i * PAGE, 1, i) != -1) {
 			f->bad = i;
 			break;
 		}
@@ -155,7 +155,7 @@ TEST(concurrent_movers_and_faulter)
 	OPEN_UFFD_OR_SKIP(&uffd, 0);
 	uffd_map_pair(_metadata, uffd, &src, &dst, 2 * CPAGES * PAGE, PAGE,
 		      NULL);
-	um_fill(src, 2 * CPAGES, 0);
+	uffd_util_fill(src, 2 * CPAGES, 0);
 	/* Drains the fault messages; the moves themselves wake the faulter. */
 	ASSERT_EQ(0, uffd_reader_start(&reader, uffd, 0));
 
@@ -193,8 +193,8 @@ TEST(concurrent_movers_and_faulter)
 			       (long long)mi->moved);
 	}
 	EXPECT_EQ(-1, f.bad) TH_LOG("faulter read wrong data");
-	EXPECT_EQ(-1, um_check(dst, 2 * CPAGES, 0));
-	EXPECT_TRUE(um_range_empty(src, 2 * CPAGES));
+	EXPECT_EQ(-1, uffd_util_check(dst, 2 * CPAGES, 0));
+	EXPECT_TRUE(uffd_util_range_empty(src, 2 * CPAGES));
 	pthread_barrier_destroy(&start);
 	close(uffd);
 }

@@ -56,7 +56,7 @@ static int send_report(int fd, int stage, const char *fmt, const char *arg)
 	struct report r = { .stage = stage };
 
 	snprintf(r.text, sizeof(r.text), fmt, arg);
-	um_send(fd, &r, sizeof(r));
+	uffd_util_send(fd, &r, sizeof(r));
 	return stage == ST_SKIP ? 4 : 1;
 }
 
@@ -64,8 +64,8 @@ static int send_report(int fd, int stage, const char *fmt, const char *arg)
 static const char *child_map(struct pin_case *c)
 {
 	c->len = c->shape == SMALL_FOLIO ? PAGE : PMD;
-	c->src = um_map(c->len, PMD);
-	c->dst = um_map(PMD, PMD);
+	c->src = uffd_util_map(c->len, PMD);
+	c->dst = uffd_util_map(PMD, PMD);
 	if (c->src == MAP_FAILED || c->dst == MAP_FAILED)
 		return "mmap failed";
 	if (uffd_register(c->uffd, c->dst, PMD, UFFDIO_REGISTER_MODE_MISSING,
@@ -73,10 +73,10 @@ static const char *child_map(struct pin_case *c)
 		return "UFFDIO_REGISTER failed";
 	if (c->shape == SMALL_FOLIO) {
 		madvise(c->src, c->len, MADV_NOHUGEPAGE);
-		um_fill(c->src, 1, 0);
+		uffd_util_fill(c->src, 1, 0);
 		return NULL;
 	}
-	return um_thp_fill(c->src, 0) ? NULL : "";
+	return uffd_util_thp_fill(c->src, 0) ? NULL : "";
 }
 
 /* Pin the whole source; 0, or the child's exit code after reporting. */
@@ -101,7 +101,7 @@ static int child_pin(struct pin_case *c, int out)
 	if (ret)
 		return send_report(out, ST_ERROR, "pin: %s", why);
 	/* A long-term pin may migrate the folio first; it must stay a THP. */
-	if (c->shape != SMALL_FOLIO && !um_is_pmd_thp(c->src))
+	if (c->shape != SMALL_FOLIO && !uffd_util_is_pmd_thp(c->src))
 		return send_report(out, ST_SKIP, "%s",
 				   "the pinned THP was split or migrated by the pin");
 	return 0;
@@ -116,7 +116,7 @@ static bool pin_sees_src(struct pin_case *c)
 
 	if (!buf)
 		return false;
-	um_fill(c->src, 1, 777);
+	uffd_util_fill(c->src, 1, 777);
 	if (c->kind == PIN_GUP) {
 		ok = !gup_pin_read(&c->gup, buf);
 	} else {
@@ -127,7 +127,7 @@ static bool pin_sees_src(struct pin_case *c)
 		if (memfd >= 0)
 			close(memfd);
 	}
-	ok = ok && um_check(buf, 1, 777) == -1;
+	ok = ok && uffd_util_check(buf, 1, 777) == -1;
 	free(buf);
 	return ok;
 }
@@ -155,23 +155,23 @@ static int pin_child(void *arg, int out, int in)
 	if (ret)
 		return ret;
 	r.stage = ST_READY;
-	um_send(out, &r, sizeof(r));
+	uffd_util_send(out, &r, sizeof(r));
 	r.stage = ST_MOVED;
 	r.err = uffd_move(c->uffd, c->dst, c->src,
 			  c->shape == THP_WHOLE ? PMD : PAGE, 0, &r.moved);
-	um_send(out, &r, sizeof(r));
+	uffd_util_send(out, &r, sizeof(r));
 
 	npages = c->len / PAGE;
 	r.stage = ST_CHECKED;
-	r.data_ok = um_check(c->src, npages, 0) == -1;
-	r.dst_empty = um_range_empty(c->dst, PMD / PAGE);
+	r.data_ok = uffd_util_check(c->src, npages, 0) == -1;
+	r.dst_empty = uffd_util_range_empty(c->dst, PMD / PAGE);
 	r.pin_ok = pin_sees_src(c);
-	um_send(out, &r, sizeof(r));
+	uffd_util_send(out, &r, sizeof(r));
 	return 0;
 }
 
 FIXTURE(pin) {
-	struct um_child child;
+	struct uffd_util_child child;
 	bool unmount_debugfs;
 };
 
@@ -207,7 +207,7 @@ FIXTURE_SETUP(pin)
 
 FIXTURE_TEARDOWN(pin)
 {
-	um_child_reap(&self->child, true, MOVE_DEADLINE_MS, NULL);
+	uffd_util_child_reap(&self->child, true, MOVE_DEADLINE_MS, NULL);
 	if (self->unmount_debugfs)
 		gup_pin_umount_debugfs();
 }
@@ -220,14 +220,14 @@ static void describe_child(pid_t pid, char *buf, size_t len)
 	char state = '?';
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (!um_read_str(path, stat, sizeof(stat))) {
+	if (!uffd_util_read_str(path, stat, sizeof(stat))) {
 		p = strrchr(stat, ')');
 		if (p && sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
 				&state, &utime, &stime) != 3)
 			state = '?';
 	}
 	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
-	um_read_str(path, wchan, sizeof(wchan));
+	uffd_util_read_str(path, wchan, sizeof(wchan));
 	snprintf(buf, len, "state %c, %lu CPU ticks, wchan %s", state,
 		 utime + stime, wchan);
 }
@@ -242,14 +242,14 @@ static void run_case(struct __test_metadata *_metadata,
 
 	if (shape != SMALL_FOLIO)
 		THP_OR_SKIP();
-	ASSERT_EQ(0, um_child_start(&self->child, pin_child, &c));
-	ASSERT_EQ(0, um_recv(self->child.from_child, &r, sizeof(r),
+	ASSERT_EQ(0, uffd_util_child_start(&self->child, pin_child, &c));
+	ASSERT_EQ(0, uffd_util_recv(self->child.from_child, &r, sizeof(r),
 			     SETUP_DEADLINE_MS)) TH_LOG("child setup stuck");
 	if (r.stage == ST_SKIP)
 		SKIP(return, "%s", r.text);
 	ASSERT_EQ(ST_READY, r.stage) TH_LOG("child: %s", r.text);
 
-	ret = um_recv(self->child.from_child, &r, sizeof(r), MOVE_DEADLINE_MS);
+	ret = uffd_util_recv(self->child.from_child, &r, sizeof(r), MOVE_DEADLINE_MS);
 	ASSERT_EQ(0, ret) {
 		char how[256];
 		pid_t pid = self->child.pid;
@@ -258,7 +258,7 @@ static void run_case(struct __test_metadata *_metadata,
 		TH_LOG("UFFDIO_MOVE of a pinned %s did not return within %d ms (%s)",
 		       shape == SMALL_FOLIO ? "small folio" : "THP",
 		       MOVE_DEADLINE_MS, how);
-		ret = um_child_reap(&self->child, true, KILL_DEADLINE_MS, NULL);
+		ret = uffd_util_child_reap(&self->child, true, KILL_DEADLINE_MS, NULL);
 		if (ret) {
 			describe_child(pid, how, sizeof(how));
 			TH_LOG("the child is still there %d ms after SIGKILL (%s)",
@@ -278,7 +278,7 @@ static void run_case(struct __test_metadata *_metadata,
 		EXPECT_EQ(-EBUSY, r.moved);
 	}
 
-	ASSERT_EQ(0, um_recv(self->child.from_child, &r, sizeof(r),
+	ASSERT_EQ(0, uffd_util_recv(self->child.from_child, &r, sizeof(r),
 			     SETUP_DEADLINE_MS));
 	ASSERT_EQ(ST_CHECKED, r.stage);
 	EXPECT_TRUE(r.data_ok) TH_LOG("source data changed");

@@ -36,7 +36,7 @@ static size_t nr_swapped(const void *addr, size_t npages)
 {
 	size_t present, swapped;
 
-	return um_range_state(addr, npages, &present, &swapped) ? 0 : swapped;
+	return uffd_util_range_state(addr, npages, &present, &swapped) ? 0 : swapped;
 }
 
 /* MADV_PAGEOUT is best effort (a busy folio is skipped): insist a bit. */
@@ -110,16 +110,16 @@ TEST_F(swap, swap_entry)
 {
 	int64_t moved;
 
-	um_fill(self->src, NPAGES, 0);
+	uffd_util_fill(self->src, NPAGES, 0);
 	SWAP_OUT_OR_FAIL(self->src, NPAGES);
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, self->src,
 			       NPAGES * PAGE, 0, &moved));
 	ASSERT_EQ((int64_t)(NPAGES * PAGE), moved);
 	EXPECT_EQ(NPAGES, nr_swapped(self->dst, NPAGES))
 		TH_LOG("not moved as swap entries");
-	EXPECT_TRUE(um_range_empty(self->src, NPAGES));
+	EXPECT_TRUE(uffd_util_range_empty(self->src, NPAGES));
 	/* Only now touch dst: the swap-in must find the data. */
-	EXPECT_EQ(-1, um_check(self->dst, NPAGES, 0));
+	EXPECT_EQ(-1, uffd_util_check(self->dst, NPAGES, 0));
 }
 
 /* MADV_WILLNEED reads the entries back into the swap cache, unmapped:
@@ -129,7 +129,7 @@ TEST_F(swap, swapcache_entry)
 	int64_t moved;
 	int i;
 
-	um_fill(self->src, NPAGES, 100);
+	uffd_util_fill(self->src, NPAGES, 100);
 	SWAP_OUT_OR_FAIL(self->src, NPAGES);
 	ASSERT_EQ(0, madvise(self->src, NPAGES * PAGE, MADV_WILLNEED));
 	for (i = 0; i < 100 && nr_swapcached(self->src, NPAGES) < NPAGES; i++)
@@ -143,30 +143,30 @@ TEST_F(swap, swapcache_entry)
 	ASSERT_EQ((int64_t)(NPAGES * PAGE), moved);
 	EXPECT_EQ(NPAGES, nr_swapped(self->dst, NPAGES));
 	EXPECT_EQ(NPAGES, nr_swapcached(self->dst, NPAGES));
-	EXPECT_TRUE(um_range_empty(self->src, NPAGES));
-	EXPECT_EQ(-1, um_check(self->dst, NPAGES, 100));
+	EXPECT_TRUE(uffd_util_range_empty(self->src, NPAGES));
+	EXPECT_EQ(-1, uffd_util_check(self->dst, NPAGES, 100));
 }
 
 /* fork() duplicates the swap entries and clears their exclusive bit. */
 TEST_F(swap, shared_swap_entry)
 {
-	struct um_holder holder = { self->src, NPAGES, 200 };
-	struct um_child child;
+	struct uffd_util_holder holder = { self->src, NPAGES, 200 };
+	struct uffd_util_child child;
 	int64_t moved;
 	int status;
 
-	um_fill(self->src, NPAGES, 200);
+	uffd_util_fill(self->src, NPAGES, 200);
 	SWAP_OUT_OR_FAIL(self->src, NPAGES);
 	uffd_holder_start(_metadata, &child, &holder, DEADLINE_MS);
 	ASSERT_EQ(EBUSY, uffd_move(self->uffd, self->dst, self->src,
 				   NPAGES * PAGE, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
-	EXPECT_TRUE(um_range_empty(self->dst, NPAGES));
+	EXPECT_TRUE(uffd_util_range_empty(self->dst, NPAGES));
 	EXPECT_EQ(NPAGES, nr_swapped(self->src, NPAGES));
 	uffd_holder_finish(_metadata, &child, DEADLINE_MS, &status);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child saw changed data (status 0x%x)", status);
-	EXPECT_EQ(-1, um_check(self->src, NPAGES, 200));
+	EXPECT_EQ(-1, uffd_util_check(self->src, NPAGES, 200));
 }
 
 struct pageout_arg {
@@ -222,7 +222,7 @@ static int move_all(int uffd, char *dst, char *src, size_t npages,
 		}
 		if (moved > 0) {
 			done += moved;
-			if (done < len && !um_range_empty(dst + done, 1)) {
+			if (done < len && !uffd_util_range_empty(dst + done, 1)) {
 				snprintf(why, whylen,
 					 ".move said %lld bytes, but page %zu was moved too",
 					 (long long)moved, done / PAGE);
@@ -250,12 +250,12 @@ TEST_F_TIMEOUT(swap, race_with_pageout, 60)
 	ASSERT_EQ(0, pthread_create(&t, NULL, pageout_fn, &arg));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (elapsed_ms(&t0) < RACE_MS) {
-		um_fill(self->src, 64, rounds * 64);
+		uffd_util_fill(self->src, 64, rounds * 64);
 		ret = move_all(self->uffd, self->dst, self->src, 64, why,
 			       sizeof(why));
 		if (ret)
 			break;
-		bad = um_check(self->dst, 64, rounds * 64);
+		bad = uffd_util_check(self->dst, 64, rounds * 64);
 		if (bad != -1)
 			break;
 		madvise(self->dst, 64 * PAGE, MADV_DONTNEED);
@@ -309,8 +309,8 @@ static long vmstat(const char *name)
 
 TEST_F(swap_async, large_folio_in_swapcache)
 {
-	char *thp = um_map(PMD, PMD);
-	char *dst = um_map_registered(self->uffd, PMD, PMD, 0);
+	char *thp = uffd_util_map(PMD, PMD);
+	char *dst = uffd_util_map_registered(self->uffd, PMD, PMD, 0);
 	long swpout;
 	int64_t moved;
 
@@ -335,9 +335,9 @@ TEST_F(swap_async, large_folio_in_swapcache)
 	EXPECT_EQ(-EBUSY, moved);
 	ASSERT_EQ(EBUSY, uffd_move(self->uffd, dst, thp, PMD, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
-	EXPECT_TRUE(um_range_empty(dst, PMD_PAGES));
+	EXPECT_TRUE(uffd_util_range_empty(dst, PMD_PAGES));
 	EXPECT_EQ(PMD_PAGES, nr_swapped(thp, PMD_PAGES));
-	EXPECT_EQ(-1, um_check(thp, PMD_PAGES, 300));
+	EXPECT_EQ(-1, uffd_util_check(thp, PMD_PAGES, 300));
 }
 
 MM_HARNESS_MAIN

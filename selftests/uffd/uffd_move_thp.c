@@ -50,7 +50,7 @@ FIXTURE_TEARDOWN(thp)
  * split leaves behind while the test looks at it.
  */
 #define MAP_THP_OR_SKIP(var, len, first) do {				\
-	(var) = um_map((len), PMD);					\
+	(var) = uffd_util_map((len), PMD);					\
 	ASSERT_NE(MAP_FAILED, (var));					\
 	THP_FILL_OR_SKIP((var), (first));				\
 	ASSERT_EQ(0, madvise((var), (len), MADV_NOHUGEPAGE));		\
@@ -58,18 +58,18 @@ FIXTURE_TEARDOWN(thp)
 
 static void pmd_move(struct __test_metadata *_metadata, int uffd, int advice)
 {
-	char *src, *dst = um_map_registered(uffd, PMD, PMD, advice);
+	char *src, *dst = uffd_util_map_registered(uffd, PMD, PMD, advice);
 	int64_t moved;
 
 	ASSERT_NE(NULL, dst);
 	MAP_THP_OR_SKIP(src, PMD, 0);
 	ASSERT_EQ(0, uffd_move(uffd, dst, src, PMD, 0, &moved));
 	ASSERT_EQ((int64_t)PMD, moved);
-	EXPECT_TRUE(um_is_pmd_thp(dst))
+	EXPECT_TRUE(uffd_util_is_pmd_thp(dst))
 		TH_LOG("dst not PMD-mapped (AnonHugePages %ld kB)",
 		       anon_huge_kb(dst));
-	EXPECT_EQ(-1, um_check(dst, PMD_PAGES, 0));
-	EXPECT_TRUE(um_range_empty(src, PMD_PAGES));
+	EXPECT_EQ(-1, uffd_util_check(dst, PMD_PAGES, 0));
+	EXPECT_TRUE(uffd_util_range_empty(src, PMD_PAGES));
 	EXPECT_EQ(0, anon_huge_kb(src));
 	munmap(src, PMD);
 	munmap(dst, PMD);
@@ -89,7 +89,7 @@ TEST_F(thp, pmd_move_nohugepage_dst)
 /* Source starts 4 KiB into the THP: split, 511 pages moved one by one. */
 TEST_F(thp, split_src_unaligned)
 {
-	char *src, *dst = um_map_registered(self->uffd, PMD, PMD, 0);
+	char *src, *dst = uffd_util_map_registered(self->uffd, PMD, PMD, 0);
 	int64_t moved;
 
 	ASSERT_NE(NULL, dst);
@@ -97,11 +97,11 @@ TEST_F(thp, split_src_unaligned)
 	ASSERT_EQ(0, uffd_move(self->uffd, dst, src + PAGE, PMD - PAGE, 0,
 			       &moved));
 	ASSERT_EQ((int64_t)(PMD - PAGE), moved);
-	ASSERT_TRUE(um_range_present(dst, PMD_PAGES - 1));
-	EXPECT_EQ(-1, um_check(dst, PMD_PAGES - 1, 1));
-	EXPECT_TRUE(um_range_empty(dst + PMD - PAGE, 1));
-	EXPECT_EQ(-1, um_check(src, 1, 0));
-	EXPECT_TRUE(um_range_empty(src + PAGE, PMD_PAGES - 1));
+	ASSERT_TRUE(uffd_util_range_present(dst, PMD_PAGES - 1));
+	EXPECT_EQ(-1, uffd_util_check(dst, PMD_PAGES - 1, 1));
+	EXPECT_TRUE(uffd_util_range_empty(dst + PMD - PAGE, 1));
+	EXPECT_EQ(-1, uffd_util_check(src, 1, 0));
+	EXPECT_TRUE(uffd_util_range_empty(src + PAGE, PMD_PAGES - 1));
 	EXPECT_EQ(0, anon_huge_kb(src));
 	EXPECT_EQ(0, anon_huge_kb(dst));
 	munmap(src, PMD);
@@ -111,16 +111,16 @@ TEST_F(thp, split_src_unaligned)
 /* Destination 4 KiB past a PMD boundary: split, moved by PTE. */
 TEST_F(thp, split_dst_unaligned)
 {
-	char *src, *dst = um_map_registered(self->uffd, 2 * PMD, PMD, 0);
+	char *src, *dst = uffd_util_map_registered(self->uffd, 2 * PMD, PMD, 0);
 	int64_t moved;
 
 	ASSERT_NE(NULL, dst);
 	MAP_THP_OR_SKIP(src, PMD, 0);
 	ASSERT_EQ(0, uffd_move(self->uffd, dst + PAGE, src, PMD, 0, &moved));
 	ASSERT_EQ((int64_t)PMD, moved);
-	ASSERT_TRUE(um_range_present(dst + PAGE, PMD_PAGES));
-	EXPECT_EQ(-1, um_check(dst + PAGE, PMD_PAGES, 0));
-	EXPECT_TRUE(um_range_empty(src, PMD_PAGES));
+	ASSERT_TRUE(uffd_util_range_present(dst + PAGE, PMD_PAGES));
+	EXPECT_EQ(-1, uffd_util_check(dst + PAGE, PMD_PAGES, 0));
+	EXPECT_TRUE(uffd_util_range_empty(src, PMD_PAGES));
 	EXPECT_EQ(0, anon_huge_kb(dst));
 	munmap(src, PMD);
 	munmap(dst, 2 * PMD);
@@ -129,7 +129,7 @@ TEST_F(thp, split_dst_unaligned)
 /* Less than 2 MiB: split; the rest stays at the source, intact. */
 TEST_F(thp, split_short_len)
 {
-	char *src, *dst = um_map_registered(self->uffd, PMD, PMD, 0);
+	char *src, *dst = uffd_util_map_registered(self->uffd, PMD, PMD, 0);
 	size_t half = PMD_PAGES / 2;
 	int64_t moved;
 
@@ -137,12 +137,12 @@ TEST_F(thp, split_short_len)
 	MAP_THP_OR_SKIP(src, PMD, 0);
 	ASSERT_EQ(0, uffd_move(self->uffd, dst, src, PMD / 2, 0, &moved));
 	ASSERT_EQ((int64_t)(PMD / 2), moved);
-	ASSERT_TRUE(um_range_present(dst, half));
-	EXPECT_EQ(-1, um_check(dst, half, 0));
-	EXPECT_TRUE(um_range_empty(dst + PMD / 2, half));
-	EXPECT_TRUE(um_range_empty(src, half));
-	ASSERT_TRUE(um_range_present(src + PMD / 2, half));
-	EXPECT_EQ(-1, um_check(src + PMD / 2, half, half));
+	ASSERT_TRUE(uffd_util_range_present(dst, half));
+	EXPECT_EQ(-1, uffd_util_check(dst, half, 0));
+	EXPECT_TRUE(uffd_util_range_empty(dst + PMD / 2, half));
+	EXPECT_TRUE(uffd_util_range_empty(src, half));
+	ASSERT_TRUE(uffd_util_range_present(src + PMD / 2, half));
+	EXPECT_EQ(-1, uffd_util_check(src + PMD / 2, half, half));
 	EXPECT_EQ(0, anon_huge_kb(src));
 }
 
@@ -153,27 +153,27 @@ TEST_F(thp, split_short_len)
  */
 TEST_F(thp, split_dst_page_table)
 {
-	char *src, *dst = um_map(PMD, PMD);
+	char *src, *dst = uffd_util_map(PMD, PMD);
 	char *last;
 	int64_t moved;
 
 	ASSERT_NE(MAP_FAILED, dst);
 	last = dst + PMD - PAGE;
 	ASSERT_EQ(0, madvise(dst, PMD, MADV_NOHUGEPAGE));
-	um_fill(last, 1, 9999);
+	uffd_util_fill(last, 1, 9999);
 	ASSERT_EQ(0, uffd_register(self->uffd, dst, PMD,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	MAP_THP_OR_SKIP(src, PMD, 0);
 
 	ASSERT_EQ(EAGAIN, uffd_move(self->uffd, dst, src, PMD, 0, &moved));
 	ASSERT_EQ((int64_t)(PMD - PAGE), moved);
-	EXPECT_EQ(-1, um_check(dst, PMD_PAGES - 1, 0));
+	EXPECT_EQ(-1, uffd_util_check(dst, PMD_PAGES - 1, 0));
 	ASSERT_EQ(EEXIST, uffd_move(self->uffd, last, src + PMD - PAGE, PAGE,
 				    0, &moved));
 	EXPECT_EQ(-EEXIST, moved);
-	EXPECT_EQ(-1, um_check(last, 1, 9999));
-	EXPECT_EQ(-1, um_check(src + PMD - PAGE, 1, PMD_PAGES - 1));
-	EXPECT_TRUE(um_range_empty(src, PMD_PAGES - 1));
+	EXPECT_EQ(-1, uffd_util_check(last, 1, 9999));
+	EXPECT_EQ(-1, uffd_util_check(src + PMD - PAGE, 1, PMD_PAGES - 1));
+	EXPECT_TRUE(uffd_util_range_empty(src, PMD_PAGES - 1));
 	EXPECT_EQ(0, anon_huge_kb(dst));
 }
 
@@ -192,17 +192,17 @@ TEST_F(thp, dst_thp_exists)
 	ASSERT_EQ(EEXIST, uffd_move(self->uffd, dst + PAGE, src, PAGE, 0,
 				    &moved));
 	EXPECT_EQ(-EEXIST, moved);
-	EXPECT_TRUE(um_is_pmd_thp(dst));
-	EXPECT_EQ(-1, um_check(dst, PMD_PAGES, 5000));
-	EXPECT_TRUE(um_is_pmd_thp(src));
-	EXPECT_EQ(-1, um_check(src, PMD_PAGES, 0));
+	EXPECT_TRUE(uffd_util_is_pmd_thp(dst));
+	EXPECT_EQ(-1, uffd_util_check(dst, PMD_PAGES, 5000));
+	EXPECT_TRUE(uffd_util_is_pmd_thp(src));
+	EXPECT_EQ(-1, uffd_util_check(src, PMD_PAGES, 0));
 }
 
 /* Is the 2 MiB at addr the huge zero page?  -1 when PFNs are hidden. */
 static int is_huge_zero(const void *addr)
 {
 	uint64_t flags;
-	int ret = um_kpageflags(addr, &flags);
+	int ret = uffd_util_kpageflags(addr, &flags);
 
 	if (ret == ENODATA || ret == EPERM || ret == EACCES)
 		return -1;
@@ -211,20 +211,20 @@ static int is_huge_zero(const void *addr)
 
 TEST_F(thp, huge_zero_page)
 {
-	char *src = um_map(PMD, PMD);
-	char *dst = um_map_registered(self->uffd, PMD, PMD, 0);
+	char *src = uffd_util_map(PMD, PMD);
+	char *dst = uffd_util_map_registered(self->uffd, PMD, PMD, 0);
 	char buf[16] = "";
 	int64_t moved;
 	int zero;
 
 	ASSERT_NE(MAP_FAILED, src);
 	ASSERT_NE(NULL, dst);
-	if (!um_read_str("/sys/kernel/mm/transparent_hugepage/use_zero_page",
+	if (!uffd_util_read_str("/sys/kernel/mm/transparent_hugepage/use_zero_page",
 			 buf, sizeof(buf)) && buf[0] == '0')
 		SKIP(return, "huge zero page disabled (use_zero_page=0)");
 	ASSERT_EQ(0, madvise(src, PMD, MADV_HUGEPAGE));
 	(void)*(volatile char *)src;
-	ASSERT_TRUE(um_range_present(src, PMD_PAGES))
+	ASSERT_TRUE(uffd_util_range_present(src, PMD_PAGES))
 		TH_LOG("a read fault did not map the huge zero page");
 	zero = is_huge_zero(src);
 	if (zero >= 0)
@@ -232,19 +232,19 @@ TEST_F(thp, huge_zero_page)
 
 	ASSERT_EQ(0, uffd_move(self->uffd, dst, src, PMD, 0, &moved));
 	ASSERT_EQ((int64_t)PMD, moved);
-	ASSERT_TRUE(um_range_present(dst, PMD_PAGES));
+	ASSERT_TRUE(uffd_util_range_present(dst, PMD_PAGES));
 	if (zero >= 0)
 		EXPECT_EQ(1, is_huge_zero(dst)) TH_LOG("dst: not the huge zero page");
-	EXPECT_EQ(-1, um_check_zero(dst, PMD_PAGES));
-	EXPECT_TRUE(um_range_empty(src, PMD_PAGES));
+	EXPECT_EQ(-1, uffd_util_check_zero(dst, PMD_PAGES));
+	EXPECT_TRUE(uffd_util_range_empty(src, PMD_PAGES));
 }
 
 /* A THP shared with a child is EBUSY, whole or split. */
 TEST_F(thp, shared_after_fork)
 {
-	char *src, *dst = um_map_registered(self->uffd, PMD, PMD, 0);
-	struct um_holder holder = { .npages = PMD_PAGES, .first = 0 };
-	struct um_child child;
+	char *src, *dst = uffd_util_map_registered(self->uffd, PMD, PMD, 0);
+	struct uffd_util_holder holder = { .npages = PMD_PAGES, .first = 0 };
+	struct uffd_util_child child;
 	int64_t moved;
 	int status;
 
@@ -256,8 +256,8 @@ TEST_F(thp, shared_after_fork)
 	EXPECT_EQ(-EBUSY, moved);
 	EXPECT_EQ(EBUSY, uffd_move(self->uffd, dst, src, PAGE, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
-	EXPECT_TRUE(um_range_empty(dst, PMD_PAGES));
-	EXPECT_EQ(-1, um_check(src, PMD_PAGES, 0));
+	EXPECT_TRUE(uffd_util_range_empty(dst, PMD_PAGES));
+	EXPECT_EQ(-1, uffd_util_check(src, PMD_PAGES, 0));
 	uffd_holder_finish(_metadata, &child, DEADLINE_MS, &status);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child saw changed data (status 0x%x)", status);

@@ -9,8 +9,8 @@
  * lib/swap_dev.c and lib/gup_pin.c.
  * Functions return 0 or a positive errno unless said otherwise.
  */
-#ifndef MM_UFFD_MOVE_UTIL_H
-#define MM_UFFD_MOVE_UTIL_H
+#ifndef MM_UFFD_UTIL_H
+#define MM_UFFD_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,94 +22,94 @@
 
 /*
  * Fill npages pages with words that depend on (first + page, word), so
- * every 4 KiB page of every test holds different data.  um_check()
+ * every 4 KiB page of every test holds different data.  uffd_util_check()
  * returns -1 when all pages match, else the index of the first bad page.
  */
-void um_fill(void *addr, size_t npages, uint64_t first);
-long um_check(const void *addr, size_t npages, uint64_t first);
+void uffd_util_fill(void *addr, size_t npages, uint64_t first);
+long uffd_util_check(const void *addr, size_t npages, uint64_t first);
 /* -1 when every byte is zero, else the index of the first page that is not. */
-long um_check_zero(const void *addr, size_t npages);
+long uffd_util_check_zero(const void *addr, size_t npages);
 
 /* The i-th 4 KiB page from base. */
-static inline void *um_page_at(void *base, size_t i)
+static inline void *uffd_util_page_at(void *base, size_t i)
 {
 	return (char *)base + i * MM_PAGE;
 }
 
-int um_pagemap(const void *addr, uint64_t *entry);
+int uffd_util_pagemap(const void *addr, uint64_t *entry);
 /* Count pages of the range that are present / swapped out. */
-int um_range_state(const void *addr, size_t npages, size_t *present,
+int uffd_util_range_state(const void *addr, size_t npages, size_t *present,
 		   size_t *swapped);
 /*
  * No page of the range is mapped or swapped out / every page is mapped;
  * false when /proc/self/pagemap cannot be read.
  */
-bool um_range_empty(const void *addr, size_t npages);
-bool um_range_present(const void *addr, size_t npages);
+bool uffd_util_range_empty(const void *addr, size_t npages);
+bool uffd_util_range_present(const void *addr, size_t npages);
 /* kpageflags of the page mapped at addr; ENODATA if not present or the
  * PFN is hidden (needs CAP_SYS_ADMIN). */
-int um_kpageflags(const void *addr, uint64_t *flags);
+int uffd_util_kpageflags(const void *addr, uint64_t *flags);
 /* The rest of the "Field:" line (e.g. "VmFlags:") of that smaps entry. */
-int um_smaps_line(const void *addr, const char *field, char *buf, size_t len);
+int uffd_util_smaps_line(const void *addr, const char *field, char *buf, size_t len);
 /* Node of the page at addr (move_pages query); <0 is -errno or status. */
-int um_page_node(const void *addr);
+int uffd_util_page_node(const void *addr);
 
 /* An anonymous private RW mapping of len bytes at a multiple of align;
  * the VMA is exactly [ret, ret + len).  MAP_FAILED on error. */
-void *um_map(size_t len, size_t align);
+void *uffd_util_map(size_t len, size_t align);
 /*
- * An empty um_map(len, align), madvise()d with advice unless it is 0,
+ * An empty uffd_util_map(len, align), madvise()d with advice unless it is 0,
  * registered MISSING on uffd.  NULL on error.
  */
-char *um_map_registered(int uffd, size_t len, size_t align, int advice);
+char *uffd_util_map_registered(int uffd, size_t len, size_t align, int advice);
 /* Why THP cannot be used for a PMD-sized anonymous folio, or NULL. */
-const char *um_thp_unavailable(void);
+const char *uffd_util_thp_unavailable(void);
 /* MADV_HUGEPAGE and fill the 2 MiB at addr; true if it is PMD-mapped. */
-bool um_thp_fill(void *addr, uint64_t first);
+bool uffd_util_thp_fill(void *addr, uint64_t first);
 /* true if the 2 MiB at addr is one PMD-mapped THP (smaps + kpageflags). */
-bool um_is_pmd_thp(void *addr);
+bool uffd_util_is_pmd_thp(void *addr);
 
 /* mm_read_str() and mm_write_str() returning 0 or a positive errno. */
-int um_read_str(const char *path, char *buf, size_t len);
-int um_write_str(const char *path, const char *val);
+int uffd_util_read_str(const char *path, char *buf, size_t len);
+int uffd_util_write_str(const char *path, const char *val);
 
 /* Read the u64 at addr in another thread, giving up after timeout_ms. */
-int um_read_timeout(const volatile uint64_t *addr, int timeout_ms,
+int uffd_util_read_timeout(const volatile uint64_t *addr, int timeout_ms,
 		    uint64_t *val);
 
 /* Exactly len bytes within timeout_ms: 0, ETIMEDOUT, or EPIPE on EOF. */
-int um_recv(int fd, void *buf, size_t len, int timeout_ms);
-int um_send(int fd, const void *buf, size_t len);
+int uffd_util_recv(int fd, void *buf, size_t len, int timeout_ms);
+int uffd_util_send(int fd, const void *buf, size_t len);
 
 /*
  * A forked child running fn(arg, to_parent, from_parent).  The child
  * exits with fn's return value; it never returns into the harness.
  */
-struct um_child {
+struct uffd_util_child {
 	pid_t pid;
 	int to_child;	/* parent writes */
 	int from_child;	/* parent reads */
 };
 
-int um_child_start(struct um_child *c, int (*fn)(void *arg, int to_parent,
+int uffd_util_child_start(struct uffd_util_child *c, int (*fn)(void *arg, int to_parent,
 						  int from_parent), void *arg);
 /* Reap within timeout_ms (SIGKILL first if kill_first); 0 if reaped. */
-int um_child_reap(struct um_child *c, bool kill_first, int timeout_ms,
+int uffd_util_child_reap(struct uffd_util_child *c, bool kill_first, int timeout_ms,
 		  int *status);
 
 /*
- * A child fn for um_child_start(): its copy of the range (fork() shares
+ * A child fn for uffd_util_child_start(): its copy of the range (fork() shares
  * the folios or swap entries) stays mapped until the parent sends a
- * byte; then it exits 0 if the pages still hold the um_fill() pattern
+ * byte; then it exits 0 if the pages still hold the uffd_util_fill() pattern
  * from first, 1 if not, 2 if the parent did not answer within 20 s.
  * It sends one byte when it is ready.
  */
-struct um_holder {
+struct uffd_util_holder {
 	const void *addr;
 	size_t npages;
 	uint64_t first;
 };
 
-int um_holder(void *arg, int to_parent, int from_parent);
+int uffd_util_holder(void *arg, int to_parent, int from_parent);
 
-#endif /* MM_UFFD_MOVE_UTIL_H */
+#endif /* MM_UFFD_UTIL_H */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Mapping kinds for the mremap tests; see mapping_kinds.h. */
+/* Mapping kinds for the mremap tests; see mapping_kind.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,43 +14,43 @@
 #include <unistd.h>
 #include <linux/userfaultfd.h>
 
-#include "mremap/mapping_kinds.h"
+#include "mremap/mapping_kind.h"
 #include "mm_util.h"
 #include "mremap/mremap_util.h"
 
-#define MK_HUGE_DIR	"/sys/kernel/mm/hugepages/hugepages-2048kB"
-#define MK_THP_TOP	"/sys/kernel/mm/transparent_hugepage/enabled"
-#define MK_THP_2M	\
+#define MAPPING_KIND_HUGE_DIR	"/sys/kernel/mm/hugepages/hugepages-2048kB"
+#define MAPPING_KIND_THP_TOP	"/sys/kernel/mm/transparent_hugepage/enabled"
+#define MAPPING_KIND_THP_2M	\
 	"/sys/kernel/mm/transparent_hugepage/hugepages-2048kB/enabled"
 
 #ifndef MAP_HUGE_2MB
 #define MAP_HUGE_2MB	(21 << 26)
 #endif
 
-static const char *const mk_names[] = {
-	[MK_ANON_PRIVATE] = "anon_private", [MK_ANON_SHARED] = "anon_shared",
-	[MK_MEMFD] = "memfd", [MK_TMPFS_FILE] = "tmpfs_file",
-	[MK_THP] = "thp", [MK_HUGETLB] = "hugetlb",
-	[MK_MLOCKED] = "mlocked", [MK_UFFD] = "uffd",
+static const char *const mapping_kind_names[] = {
+	[MAPPING_KIND_ANON_PRIVATE] = "anon_private", [MAPPING_KIND_ANON_SHARED] = "anon_shared",
+	[MAPPING_KIND_MEMFD] = "memfd", [MAPPING_KIND_TMPFS_FILE] = "tmpfs_file",
+	[MAPPING_KIND_THP] = "thp", [MAPPING_KIND_HUGETLB] = "hugetlb",
+	[MAPPING_KIND_MLOCKED] = "mlocked", [MAPPING_KIND_UFFD] = "uffd",
 };
 
-const char *mk_name(enum mk_kind kind)
+const char *mapping_kind_name(enum mapping_kind kind)
 {
-	return mk_names[kind];
+	return mapping_kind_names[kind];
 }
 
-size_t mk_unit(enum mk_kind kind)
+size_t mapping_kind_unit(enum mapping_kind kind)
 {
-	return kind == MK_THP || kind == MK_HUGETLB ? SZ_2M : MM_PAGE;
+	return kind == MAPPING_KIND_THP || kind == MAPPING_KIND_HUGETLB ? SZ_2M : MM_PAGE;
 }
 
-bool mk_is_shared(enum mk_kind kind)
+bool mapping_kind_is_shared(enum mapping_kind kind)
 {
-	return kind == MK_ANON_SHARED || kind == MK_MEMFD ||
-	       kind == MK_TMPFS_FILE;
+	return kind == MAPPING_KIND_ANON_SHARED || kind == MAPPING_KIND_MEMFD ||
+	       kind == MAPPING_KIND_TMPFS_FILE;
 }
 
-static long mk_read_long(const char *path)
+static long mapping_kind_read_long(const char *path)
 {
 	char buf[32];
 
@@ -58,56 +58,56 @@ static long mk_read_long(const char *path)
 	       strtol(buf, NULL, 10) : -1;
 }
 
-static int mk_write_str(const char *path, const char *val)
+static int mapping_kind_write_str(const char *path, const char *val)
 {
 	return mm_write_str(path, val) == (ssize_t)strlen(val) ? 0 : -1;
 }
 
-static int mk_write_long(const char *path, long val)
+static int mapping_kind_write_long(const char *path, long val)
 {
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%ld", val);
-	return mk_write_str(path, buf);
+	return mapping_kind_write_str(path, buf);
 }
 
-long mk_huge_free(void)
+long mapping_kind_huge_free(void)
 {
-	return mk_read_long(MK_HUGE_DIR "/free_hugepages");
+	return mapping_kind_read_long(MAPPING_KIND_HUGE_DIR "/free_hugepages");
 }
 
 /* Huge pages free and not promised to someone else's mapping. */
-static long mk_huge_available(void)
+static long mapping_kind_huge_available(void)
 {
-	long free_pages = mk_huge_free();
-	long resv = mk_read_long(MK_HUGE_DIR "/resv_hugepages");
+	long free_pages = mapping_kind_huge_free();
+	long resv = mapping_kind_read_long(MAPPING_KIND_HUGE_DIR "/resv_hugepages");
 
 	return free_pages < 0 || resv < 0 ? -1 : free_pages - resv;
 }
 
-static int mk_prepare_hugetlb(struct mk_env *env, size_t bytes, char *why,
+static int mapping_kind_prepare_hugetlb(struct mapping_kind_env *env, size_t bytes, char *why,
 			      size_t whylen)
 {
 	long need = (bytes + SZ_2M - 1) / SZ_2M;
-	long nr = mk_read_long(MK_HUGE_DIR "/nr_hugepages");
-	long avail = mk_huge_available();
+	long nr = mapping_kind_read_long(MAPPING_KIND_HUGE_DIR "/nr_hugepages");
+	long avail = mapping_kind_huge_available();
 
 	if (nr < 0 || avail < 0) {
 		snprintf(why, whylen, "kernel offers no 2 MiB hugetlb pages (%s)",
-			 MK_HUGE_DIR);
+			 MAPPING_KIND_HUGE_DIR);
 		return 1;
 	}
 	if (avail >= need)
 		return 0;
-	if (mk_write_long(MK_HUGE_DIR "/nr_hugepages", nr + need - avail)) {
+	if (mapping_kind_write_long(MAPPING_KIND_HUGE_DIR "/nr_hugepages", nr + need - avail)) {
 		snprintf(why, whylen, "cannot write %s/nr_hugepages: %s",
-			 MK_HUGE_DIR, strerror(errno));
+			 MAPPING_KIND_HUGE_DIR, strerror(errno));
 		return 1;
 	}
 	env->saved_nr_hugepages = nr;
-	avail = mk_huge_available();
+	avail = mapping_kind_huge_available();
 	if (avail < need) {
-		mk_env_restore(env);
+		mapping_kind_env_restore(env);
 		snprintf(why, whylen,
 			 "only %ld of %ld 2 MiB huge pages could be reserved",
 			 avail, need);
@@ -117,7 +117,7 @@ static int mk_prepare_hugetlb(struct mk_env *env, size_t bytes, char *why,
 }
 
 /* Turn a THP "enabled" knob that says never into madvise, saving it. */
-static int mk_thp_unblock(const char *path, char *saved, size_t savedlen)
+static int mapping_kind_thp_unblock(const char *path, char *saved, size_t savedlen)
 {
 	char buf[128];
 	ssize_t n = mm_read_str(path, buf, sizeof(buf));
@@ -128,24 +128,24 @@ static int mk_thp_unblock(const char *path, char *saved, size_t savedlen)
 		return -1;
 	if (!strstr(buf, "[never]"))
 		return 0;
-	if (mk_write_str(path, "madvise"))
+	if (mapping_kind_write_str(path, "madvise"))
 		return -1;
 	snprintf(saved, savedlen, "never");
 	return 0;
 }
 
-static int mk_prepare_thp(struct mk_env *env, char *why, size_t whylen)
+static int mapping_kind_prepare_thp(struct mapping_kind_env *env, char *why, size_t whylen)
 {
-	if (access(MK_THP_TOP, F_OK)) {
+	if (access(MAPPING_KIND_THP_TOP, F_OK)) {
 		snprintf(why, whylen, "kernel built without THP (no %s)",
-			 MK_THP_TOP);
+			 MAPPING_KIND_THP_TOP);
 		return 1;
 	}
-	if (mk_thp_unblock(MK_THP_TOP, env->saved_thp[0],
+	if (mapping_kind_thp_unblock(MAPPING_KIND_THP_TOP, env->saved_thp[0],
 			   sizeof(env->saved_thp[0])) ||
-	    mk_thp_unblock(MK_THP_2M, env->saved_thp[1],
+	    mapping_kind_thp_unblock(MAPPING_KIND_THP_2M, env->saved_thp[1],
 			   sizeof(env->saved_thp[1]))) {
-		mk_env_restore(env);
+		mapping_kind_env_restore(env);
 		snprintf(why, whylen, "cannot set THP to madvise: %s",
 			 strerror(errno));
 		return -1;
@@ -153,7 +153,7 @@ static int mk_prepare_thp(struct mk_env *env, char *why, size_t whylen)
 	return 0;
 }
 
-static bool mk_dir_takes_tmpfile(const char *dir)
+static bool mapping_kind_dir_takes_tmpfile(const char *dir)
 {
 	int fd = open(dir, O_TMPFILE | O_RDWR, 0600);
 
@@ -164,7 +164,7 @@ static bool mk_dir_takes_tmpfile(const char *dir)
 }
 
 /* A tmpfs mounted already (/dev/shm, /tmp, /run), else one of our own. */
-static int mk_prepare_tmpfs(struct mk_env *env, char *why, size_t whylen)
+static int mapping_kind_prepare_tmpfs(struct mapping_kind_env *env, char *why, size_t whylen)
 {
 	char line[512], dir[256], type[64];
 	FILE *f = fopen("/proc/self/mounts", "r");
@@ -173,7 +173,7 @@ static int mk_prepare_tmpfs(struct mk_env *env, char *why, size_t whylen)
 		if (sscanf(line, "%*s %255s %63s", dir, type) != 2 ||
 		    strcmp(type, "tmpfs") || strlen(dir) >= sizeof(env->tmpfs_dir))
 			continue;
-		if (mk_dir_takes_tmpfile(dir)) {
+		if (mapping_kind_dir_takes_tmpfile(dir)) {
 			snprintf(env->tmpfs_dir, sizeof(env->tmpfs_dir), "%s", dir);
 			fclose(f);
 			return 0;
@@ -195,7 +195,7 @@ static int mk_prepare_tmpfs(struct mk_env *env, char *why, size_t whylen)
 }
 
 /* The UFFDIO_API handshake for UFFD_FEATURE_SIGBUS: 0 or -errno. */
-static int mk_uffd_api(int fd)
+static int mapping_kind_uffd_api(int fd)
 {
 	struct uffdio_api api = { .api = UFFD_API,
 				  .features = UFFD_FEATURE_SIGBUS };
@@ -205,7 +205,7 @@ static int mk_uffd_api(int fd)
 	return api.features & UFFD_FEATURE_SIGBUS ? 0 : -EOPNOTSUPP;
 }
 
-static int mk_prepare_uffd(char *why, size_t whylen)
+static int mapping_kind_prepare_uffd(char *why, size_t whylen)
 {
 	int fd = syscall(SYS_userfaultfd, O_CLOEXEC);
 
@@ -213,7 +213,7 @@ static int mk_prepare_uffd(char *why, size_t whylen)
 		snprintf(why, whylen, "userfaultfd(): %s", strerror(errno));
 		return 1;
 	}
-	if (mk_uffd_api(fd)) {
+	if (mapping_kind_uffd_api(fd)) {
 		snprintf(why, whylen, "UFFDIO_API lacks UFFD_FEATURE_SIGBUS");
 		close(fd);
 		return 1;
@@ -222,7 +222,8 @@ static int mk_prepare_uffd(char *why, size_t whylen)
 	return 0;
 }
 
-int mk_env_prepare(struct mk_env *env, enum mk_kind kind, size_t bytes,
+int mapping_kind_env_prepare(struct mapping_kind_env *env,
+			     enum mapping_kind kind, size_t bytes,
 		   char *why, size_t whylen)
 {
 	int fd;
@@ -231,15 +232,15 @@ int mk_env_prepare(struct mk_env *env, enum mk_kind kind, size_t bytes,
 	env->kind = kind;
 	env->saved_nr_hugepages = -1;
 	switch (kind) {
-	case MK_HUGETLB:
-		return mk_prepare_hugetlb(env, bytes, why, whylen);
-	case MK_THP:
-		return mk_prepare_thp(env, why, whylen);
-	case MK_TMPFS_FILE:
-		return mk_prepare_tmpfs(env, why, whylen);
-	case MK_UFFD:
-		return mk_prepare_uffd(why, whylen);
-	case MK_MEMFD:
+	case MAPPING_KIND_HUGETLB:
+		return mapping_kind_prepare_hugetlb(env, bytes, why, whylen);
+	case MAPPING_KIND_THP:
+		return mapping_kind_prepare_thp(env, why, whylen);
+	case MAPPING_KIND_TMPFS_FILE:
+		return mapping_kind_prepare_tmpfs(env, why, whylen);
+	case MAPPING_KIND_UFFD:
+		return mapping_kind_prepare_uffd(why, whylen);
+	case MAPPING_KIND_MEMFD:
 		fd = memfd_create("mremap-probe", MFD_CLOEXEC);
 		if (fd < 0) {
 			snprintf(why, whylen, "memfd_create(): %s",
@@ -253,17 +254,17 @@ int mk_env_prepare(struct mk_env *env, enum mk_kind kind, size_t bytes,
 	}
 }
 
-void mk_env_restore(struct mk_env *env)
+void mapping_kind_env_restore(struct mapping_kind_env *env)
 {
 	if (env->saved_nr_hugepages >= 0) {
-		mk_write_long(MK_HUGE_DIR "/nr_hugepages",
+		mapping_kind_write_long(MAPPING_KIND_HUGE_DIR "/nr_hugepages",
 			      env->saved_nr_hugepages);
 		env->saved_nr_hugepages = -1;
 	}
 	if (env->saved_thp[0][0])
-		mk_write_str(MK_THP_TOP, env->saved_thp[0]);
+		mapping_kind_write_str(MAPPING_KIND_THP_TOP, env->saved_thp[0]);
 	if (env->saved_thp[1][0])
-		mk_write_str(MK_THP_2M, env->saved_thp[1]);
+		mapping_kind_write_str(MAPPING_KIND_THP_2M, env->saved_thp[1]);
 	env->saved_thp[0][0] = env->saved_thp[1][0] = '\0';
 	if (env->mounted_tmpfs) {
 		umount2(env->tmpfs_dir, MNT_DETACH);
@@ -272,10 +273,10 @@ void mk_env_restore(struct mk_env *env)
 	}
 }
 
-static int mk_open_file(struct mk_map *m, const struct mk_env *env,
+static int mapping_kind_open_file(struct mapping_kind_map *m, const struct mapping_kind_env *env,
 			size_t len)
 {
-	if (m->kind == MK_MEMFD)
+	if (m->kind == MAPPING_KIND_MEMFD)
 		m->fd = memfd_create("mremap-test", MFD_CLOEXEC);
 	else
 		m->fd = open(env->tmpfs_dir, O_TMPFILE | O_RDWR | O_CLOEXEC,
@@ -287,7 +288,7 @@ static int mk_open_file(struct mk_map *m, const struct mk_env *env,
 	return 0;
 }
 
-static int mk_register_uffd(struct mk_map *m)
+static int mapping_kind_register_uffd(struct mapping_kind_map *m)
 {
 	struct uffdio_register reg = {
 		.range = { .start = (unsigned long)m->addr, .len = m->len },
@@ -298,7 +299,7 @@ static int mk_register_uffd(struct mk_map *m)
 	m->uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (m->uffd < 0)
 		return -errno;
-	ret = mk_uffd_api(m->uffd);
+	ret = mapping_kind_uffd_api(m->uffd);
 	if (ret)
 		return ret;
 	if (ioctl(m->uffd, UFFDIO_REGISTER, &reg))
@@ -306,7 +307,8 @@ static int mk_register_uffd(struct mk_map *m)
 	return 0;
 }
 
-int mk_map(struct mk_map *m, const struct mk_env *env, enum mk_kind kind,
+int mapping_kind_map(struct mapping_kind_map *m,
+		     const struct mapping_kind_env *env, enum mapping_kind kind,
 	   void *at, size_t len, unsigned long salt)
 {
 	int flags = MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS;
@@ -317,31 +319,31 @@ int mk_map(struct mk_map *m, const struct mk_env *env, enum mk_kind kind,
 	m->addr = at;
 	m->len = len;
 	m->fd = m->uffd = -1;
-	if (kind == MK_MEMFD || kind == MK_TMPFS_FILE) {
-		ret = mk_open_file(m, env, len);
+	if (kind == MAPPING_KIND_MEMFD || kind == MAPPING_KIND_TMPFS_FILE) {
+		ret = mapping_kind_open_file(m, env, len);
 		if (ret)
 			return ret;
 		flags = MAP_FIXED | MAP_SHARED;
-	} else if (kind == MK_ANON_SHARED) {
+	} else if (kind == MAPPING_KIND_ANON_SHARED) {
 		flags = MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS;
-	} else if (kind == MK_HUGETLB) {
+	} else if (kind == MAPPING_KIND_HUGETLB) {
 		flags |= MAP_HUGETLB | MAP_HUGE_2MB;
 	}
 	p = mmap(at, len, PROT_READ | PROT_WRITE, flags, m->fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	if (kind == MK_THP && madvise(p, len, MADV_HUGEPAGE))
+	if (kind == MAPPING_KIND_THP && madvise(p, len, MADV_HUGEPAGE))
 		return -errno;
 	/* Data first: a uffd-registered page can not be written into. */
-	mrm_fill(p, len, salt, 0);
-	if (kind == MK_MLOCKED && mlock(p, len))
+	mremap_util_fill(p, len, salt, 0);
+	if (kind == MAPPING_KIND_MLOCKED && mlock(p, len))
 		return -errno;
-	if (kind == MK_UFFD)
-		return mk_register_uffd(m);
+	if (kind == MAPPING_KIND_UFFD)
+		return mapping_kind_register_uffd(m);
 	return 0;
 }
 
-void mk_close(struct mk_map *m)
+void mapping_kind_close(struct mapping_kind_map *m)
 {
 	if (m->fd >= 0)
 		close(m->fd);
@@ -350,58 +352,58 @@ void mk_close(struct mk_map *m)
 	m->fd = m->uffd = -1;
 }
 
-enum mk_read mk_expanded_tail(enum mk_kind kind)
+enum mapping_kind_read mapping_kind_expanded_tail(enum mapping_kind kind)
 {
 	/*
 	 * A shared mapping's tail lies past the end of its file (an
 	 * anonymous shared mapping's shmem file is sized at mmap()), and a
 	 * uffd-registered VMA stays registered as it grows.
 	 */
-	if (mk_is_shared(kind) || kind == MK_UFFD)
-		return MK_READS_SIGBUS;
-	return MK_READS_ZERO;
+	if (mapping_kind_is_shared(kind) || kind == MAPPING_KIND_UFFD)
+		return MAPPING_KIND_READS_SIGBUS;
+	return MAPPING_KIND_READS_ZERO;
 }
 
-enum mk_read mk_moved_tail(enum mk_kind kind)
+enum mapping_kind_read mapping_kind_moved_tail(enum mapping_kind kind)
 {
 	/* Without UFFD_FEATURE_EVENT_REMAP a move drops the registration. */
-	if (kind == MK_UFFD)
-		return MK_READS_ZERO;
-	return mk_expanded_tail(kind);
+	if (kind == MAPPING_KIND_UFFD)
+		return MAPPING_KIND_READS_ZERO;
+	return mapping_kind_expanded_tail(kind);
 }
 
-enum mk_read mk_dontunmap_source(enum mk_kind kind)
+enum mapping_kind_read mapping_kind_dontunmap_source(enum mapping_kind kind)
 {
 	/* Shared memory refaults from its file; private memory is gone. */
-	if (mk_is_shared(kind))
-		return MK_READS_DATA;
-	if (kind == MK_UFFD)
-		return MK_READS_SIGBUS;
-	return MK_READS_ZERO;
+	if (mapping_kind_is_shared(kind))
+		return MAPPING_KIND_READS_DATA;
+	if (kind == MAPPING_KIND_UFFD)
+		return MAPPING_KIND_READS_SIGBUS;
+	return MAPPING_KIND_READS_ZERO;
 }
 
-enum mk_read mk_read_page(const void *addr, unsigned long salt,
+enum mapping_kind_read mapping_kind_read_page(const void *addr, unsigned long salt,
 			  unsigned long pg)
 {
 	switch (mm_probe_read(addr)) {
 	case SIGBUS:
-		return MK_READS_SIGBUS;
+		return MAPPING_KIND_READS_SIGBUS;
 	case SIGSEGV:
-		return MK_READS_SIGSEGV;
+		return MAPPING_KIND_READS_SIGSEGV;
 	}
-	if (mrm_check(addr, MM_PAGE, salt, pg) < 0)
-		return MK_READS_DATA;
-	if (mrm_check_zero(addr, MM_PAGE) < 0)
-		return MK_READS_ZERO;
-	return MK_READS_OTHER;
+	if (mremap_util_check(addr, MM_PAGE, salt, pg) < 0)
+		return MAPPING_KIND_READS_DATA;
+	if (mremap_util_check_zero(addr, MM_PAGE) < 0)
+		return MAPPING_KIND_READS_ZERO;
+	return MAPPING_KIND_READS_OTHER;
 }
 
-const char *mk_read_name(enum mk_read r)
+const char *mapping_kind_read_name(enum mapping_kind_read r)
 {
 	static const char *const names[] = {
-		[MK_READS_ZERO] = "zero", [MK_READS_DATA] = "data",
-		[MK_READS_SIGBUS] = "SIGBUS", [MK_READS_SIGSEGV] = "SIGSEGV",
-		[MK_READS_OTHER] = "other data",
+		[MAPPING_KIND_READS_ZERO] = "zero", [MAPPING_KIND_READS_DATA] = "data",
+		[MAPPING_KIND_READS_SIGBUS] = "SIGBUS", [MAPPING_KIND_READS_SIGSEGV] = "SIGSEGV",
+		[MAPPING_KIND_READS_OTHER] = "other data",
 	};
 
 	return names[r];

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Observation helpers for the uffd-move tests: see uffd_move_util.h. */
+/* Observation helpers for the uffd-move tests: see uffd_util.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <numaif.h>
@@ -16,51 +16,51 @@
 
 #include "mm_util.h"
 #include "uffd/uffd.h"
-#include "uffd/uffd_move_util.h"
+#include "uffd/uffd_util.h"
 
-#define UM_WORDS	(MM_PAGE / sizeof(uint64_t))
+#define UFFD_UTIL_WORDS	(MM_PAGE / sizeof(uint64_t))
 
-static uint64_t um_word(uint64_t page, uint64_t word)
+static uint64_t uffd_util_word(uint64_t page, uint64_t word)
 {
 	/* Never zero, so a zero-filled page can never match. */
 	return mm_mix(mm_mix(page) ^ word) | 1;
 }
 
-void um_fill(void *addr, size_t npages, uint64_t first)
+void uffd_util_fill(void *addr, size_t npages, uint64_t first)
 {
 	uint64_t *w = addr;
 	size_t p, i;
 
 	for (p = 0; p < npages; p++)
-		for (i = 0; i < UM_WORDS; i++)
-			w[p * UM_WORDS + i] = um_word(first + p, i);
+		for (i = 0; i < UFFD_UTIL_WORDS; i++)
+			w[p * UFFD_UTIL_WORDS + i] = uffd_util_word(first + p, i);
 }
 
-long um_check(const void *addr, size_t npages, uint64_t first)
+long uffd_util_check(const void *addr, size_t npages, uint64_t first)
 {
 	const uint64_t *w = addr;
 	size_t p, i;
 
 	for (p = 0; p < npages; p++)
-		for (i = 0; i < UM_WORDS; i++)
-			if (w[p * UM_WORDS + i] != um_word(first + p, i))
+		for (i = 0; i < UFFD_UTIL_WORDS; i++)
+			if (w[p * UFFD_UTIL_WORDS + i] != uffd_util_word(first + p, i))
 				return p;
 	return -1;
 }
 
-long um_check_zero(const void *addr, size_t npages)
+long uffd_util_check_zero(const void *addr, size_t npages)
 {
 	const uint64_t *w = addr;
 	size_t p, i;
 
 	for (p = 0; p < npages; p++)
-		for (i = 0; i < UM_WORDS; i++)
-			if (w[p * UM_WORDS + i])
+		for (i = 0; i < UFFD_UTIL_WORDS; i++)
+			if (w[p * UFFD_UTIL_WORDS + i])
 				return p;
 	return -1;
 }
 
-static int um_pread_u64(const char *path, off_t off, uint64_t *val)
+static int uffd_util_pread_u64(const char *path, off_t off, uint64_t *val)
 {
 	int fd, ret = 0;
 
@@ -73,14 +73,14 @@ static int um_pread_u64(const char *path, off_t off, uint64_t *val)
 	return ret;
 }
 
-int um_pagemap(const void *addr, uint64_t *entry)
+int uffd_util_pagemap(const void *addr, uint64_t *entry)
 {
-	return um_pread_u64("/proc/self/pagemap",
+	return uffd_util_pread_u64("/proc/self/pagemap",
 			    (unsigned long)addr / MM_PAGE * sizeof(uint64_t),
 			    entry);
 }
 
-int um_range_state(const void *addr, size_t npages, size_t *present,
+int uffd_util_range_state(const void *addr, size_t npages, size_t *present,
 		   size_t *swapped)
 {
 	uint64_t e;
@@ -89,7 +89,7 @@ int um_range_state(const void *addr, size_t npages, size_t *present,
 
 	*present = *swapped = 0;
 	for (i = 0; i < npages; i++) {
-		ret = um_pagemap((const char *)addr + i * MM_PAGE, &e);
+		ret = uffd_util_pagemap((const char *)addr + i * MM_PAGE, &e);
 		if (ret)
 			return ret;
 		*present += !!(e & MM_PM_PRESENT);
@@ -98,37 +98,37 @@ int um_range_state(const void *addr, size_t npages, size_t *present,
 	return 0;
 }
 
-bool um_range_empty(const void *addr, size_t npages)
+bool uffd_util_range_empty(const void *addr, size_t npages)
 {
 	size_t present, swapped;
 
-	return !um_range_state(addr, npages, &present, &swapped) &&
+	return !uffd_util_range_state(addr, npages, &present, &swapped) &&
 	       !present && !swapped;
 }
 
-bool um_range_present(const void *addr, size_t npages)
+bool uffd_util_range_present(const void *addr, size_t npages)
 {
 	size_t present, swapped;
 
-	return !um_range_state(addr, npages, &present, &swapped) &&
+	return !uffd_util_range_state(addr, npages, &present, &swapped) &&
 	       present == npages;
 }
 
-int um_kpageflags(const void *addr, uint64_t *flags)
+int uffd_util_kpageflags(const void *addr, uint64_t *flags)
 {
 	uint64_t e;
 	int ret;
 
-	ret = um_pagemap(addr, &e);
+	ret = uffd_util_pagemap(addr, &e);
 	if (ret)
 		return ret;
 	if (!(e & MM_PM_PRESENT) || !(e & MM_PM_PFN))
 		return ENODATA;
-	return um_pread_u64("/proc/kpageflags",
+	return uffd_util_pread_u64("/proc/kpageflags",
 			    (e & MM_PM_PFN) * sizeof(uint64_t), flags);
 }
 
-int um_smaps_line(const void *addr, const char *field, char *buf, size_t len)
+int uffd_util_smaps_line(const void *addr, const char *field, char *buf, size_t len)
 {
 	unsigned long a = (unsigned long)addr, start, end;
 	size_t flen = strlen(field);
@@ -158,7 +158,7 @@ int um_smaps_line(const void *addr, const char *field, char *buf, size_t len)
 	return ret;
 }
 
-int um_page_node(const void *addr)
+int uffd_util_page_node(const void *addr)
 {
 	void *page = (void *)((unsigned long)addr & ~(MM_PAGE - 1));
 	int status = -1;
@@ -168,7 +168,7 @@ int um_page_node(const void *addr)
 	return status;
 }
 
-void *um_map(size_t len, size_t align)
+void *uffd_util_map(size_t len, size_t align)
 {
 	size_t span = len + align;
 	char *p, *a;
@@ -185,9 +185,9 @@ void *um_map(size_t len, size_t align)
 	return a;
 }
 
-char *um_map_registered(int uffd, size_t len, size_t align, int advice)
+char *uffd_util_map_registered(int uffd, size_t len, size_t align, int advice)
 {
-	char *p = um_map(len, align);
+	char *p = uffd_util_map(len, align);
 
 	if (p == MAP_FAILED)
 		return NULL;
@@ -199,57 +199,57 @@ char *um_map_registered(int uffd, size_t len, size_t align, int advice)
 	return p;
 }
 
-const char *um_thp_unavailable(void)
+const char *uffd_util_thp_unavailable(void)
 {
 	char buf[128];
 
-	if (um_read_str("/sys/kernel/mm/transparent_hugepage/enabled", buf,
+	if (uffd_util_read_str("/sys/kernel/mm/transparent_hugepage/enabled", buf,
 			sizeof(buf)))
 		return "no THP (CONFIG_TRANSPARENT_HUGEPAGE not set)";
 	if (strstr(buf, "[never]"))
 		return "THP disabled by the administrator (enabled=never)";
-	if (!um_read_str("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
+	if (!uffd_util_read_str("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
 			 buf, sizeof(buf)) && strtoul(buf, NULL, 10) != SZ_2M)
 		return "PMD size is not 2 MiB";
 	return NULL;
 }
 
-bool um_is_pmd_thp(void *addr)
+bool uffd_util_is_pmd_thp(void *addr)
 {
 	uint64_t flags, e0, e;
 	size_t i;
 
 	if (mm_smaps_kb(addr, "AnonHugePages") < 2048)
 		return false;
-	if (um_pagemap(addr, &e0) || !(e0 & MM_PM_PRESENT))
+	if (uffd_util_pagemap(addr, &e0) || !(e0 & MM_PM_PRESENT))
 		return false;
 	/* Without a visible PFN (no CAP_SYS_ADMIN) smaps has to do. */
 	if (!(e0 & MM_PM_PFN))
 		return true;
 	for (i = 1; i < SZ_2M / MM_PAGE; i += 37) {
-		if (um_pagemap((char *)addr + i * MM_PAGE, &e) ||
+		if (uffd_util_pagemap((char *)addr + i * MM_PAGE, &e) ||
 		    (e & MM_PM_PFN) != (e0 & MM_PM_PFN) + i)
 			return false;
 	}
-	return !um_kpageflags(addr, &flags) && (flags & MM_KPF_THP);
+	return !uffd_util_kpageflags(addr, &flags) && (flags & MM_KPF_THP);
 }
 
-bool um_thp_fill(void *addr, uint64_t first)
+bool uffd_util_thp_fill(void *addr, uint64_t first)
 {
 	if (madvise(addr, SZ_2M, MADV_HUGEPAGE))
 		return false;
-	um_fill(addr, SZ_2M / MM_PAGE, first);
-	return um_is_pmd_thp(addr);
+	uffd_util_fill(addr, SZ_2M / MM_PAGE, first);
+	return uffd_util_is_pmd_thp(addr);
 }
 
-int um_read_str(const char *path, char *buf, size_t len)
+int uffd_util_read_str(const char *path, char *buf, size_t len)
 {
 	ssize_t n = mm_read_str(path, buf, len);
 
 	return n < 0 ? -n : 0;
 }
 
-int um_write_str(const char *path, const char *val)
+int uffd_util_write_str(const char *path, const char *val)
 {
 	ssize_t n = mm_write_str(path, val);
 
@@ -258,33 +258,33 @@ int um_write_str(const char *path, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : EIO;
 }
 
-struct um_reader {
+struct uffd_util_reader {
 	const volatile uint64_t *addr;
 	uint64_t val;
 };
 
-static void *um_reader_fn(void *arg)
+static void *uffd_util_reader_fn(void *arg)
 {
-	struct um_reader *r = arg;
+	struct uffd_util_reader *r = arg;
 
 	r->val = *r->addr;
 	return NULL;
 }
 
-int um_read_timeout(const volatile uint64_t *addr, int timeout_ms,
+int uffd_util_read_timeout(const volatile uint64_t *addr, int timeout_ms,
 		    uint64_t *val)
 {
 	/* Static: a reader that never returns must not point into a freed frame. */
-	static struct um_reader slots[16];
+	static struct uffd_util_reader slots[16];
 	static int next;
-	struct um_reader *r = &slots[__atomic_fetch_add(&next, 1,
+	struct uffd_util_reader *r = &slots[__atomic_fetch_add(&next, 1,
 						__ATOMIC_RELAXED) % 16];
 	struct timespec deadline;
 	pthread_t t;
 	int ret;
 
 	r->addr = addr;
-	ret = pthread_create(&t, NULL, um_reader_fn, r);
+	ret = pthread_create(&t, NULL, uffd_util_reader_fn, r);
 	if (ret)
 		return ret;
 	mm_deadline(&deadline, timeout_ms);
@@ -298,7 +298,7 @@ int um_read_timeout(const volatile uint64_t *addr, int timeout_ms,
 	return 0;
 }
 
-int um_recv(int fd, void *buf, size_t len, int timeout_ms)
+int uffd_util_recv(int fd, void *buf, size_t len, int timeout_ms)
 {
 	struct timespec now, end;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -335,7 +335,7 @@ int um_recv(int fd, void *buf, size_t len, int timeout_ms)
 	return 0;
 }
 
-int um_send(int fd, const void *buf, size_t len)
+int uffd_util_send(int fd, const void *buf, size_t len)
 {
 	ssize_t n = write(fd, buf, len);
 
@@ -344,7 +344,7 @@ int um_send(int fd, const void *buf, size_t len)
 	return (size_t)n == len ? 0 : EIO;
 }
 
-int um_child_start(struct um_child *c, int (*fn)(void *arg, int to_parent,
+int uffd_util_child_start(struct uffd_util_child *c, int (*fn)(void *arg, int to_parent,
 						  int from_parent), void *arg)
 {
 	int down[2], up[2];
@@ -378,7 +378,7 @@ int um_child_start(struct um_child *c, int (*fn)(void *arg, int to_parent,
 	return 0;
 }
 
-int um_child_reap(struct um_child *c, bool kill_first, int timeout_ms,
+int uffd_util_child_reap(struct uffd_util_child *c, bool kill_first, int timeout_ms,
 		  int *status)
 {
 	int st = 0, waited;
@@ -411,12 +411,12 @@ int um_child_reap(struct um_child *c, bool kill_first, int timeout_ms,
 	return 0;
 }
 
-int um_holder(void *arg, int to_parent, int from_parent)
+int uffd_util_holder(void *arg, int to_parent, int from_parent)
 {
-	const struct um_holder *h = arg;
+	const struct uffd_util_holder *h = arg;
 	char c = 'r';
 
-	if (um_send(to_parent, &c, 1) || um_recv(from_parent, &c, 1, 20000))
+	if (uffd_util_send(to_parent, &c, 1) || uffd_util_recv(from_parent, &c, 1, 20000))
 		return 2;
-	return um_check(h->addr, h->npages, h->first) == -1 ? 0 : 1;
+	return uffd_util_check(h->addr, h->npages, h->first) == -1 ? 0 : 1;
 }
