@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A PTE-level pfnmap provider: BAR2 of an ivshmem-plain device (lib/vfio.h
+ * A PTE-level pfnmap provider: BAR2 of an ivshmem-plain device (lib/pfnmap/vfio.h
  * names it) that no driver claims, mmap()ed through /dev/mem.  mmap_mem()
  * maps it with remap_pfn_range() (7.2: f_op->mmap_prepare and the core's
  * remap action): every PTE present from mmap on, special, MAP_PRIVATE a

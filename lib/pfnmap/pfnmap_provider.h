@@ -11,7 +11,7 @@
  *             the largest level the address allows; shared only (vfio
  *             refuses MAP_PRIVATE); PTEs through MADV_NOHUGEPAGE
  *   devmem    an unclaimed ivshmem BAR2 through /dev/mem: remap_pfn_range,
- *             PTEs, shared or private (lib/devmem.h)
+ *             PTEs, shared or private (lib/pfnmap/devmem.h)
  *
  * The mapping is placed so the asked level is possible: its address is
  * congruent to its physical address modulo the level's entry size (and,

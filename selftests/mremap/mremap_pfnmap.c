@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mremap() of VM_PFNMAP mappings mapped with PTE, PMD or PUD entries, from
- * every provider of lib/pfnmap_provider.h: the test module (huge_fault,
+ * every provider of lib/pfnmap/pfnmap_provider.h: the test module (huge_fault,
  * and its mmap_prepare node), a vfio-pci BAR and /dev/mem
  * (remap_pfn_range(), PAT-tracked).
  *

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * madvise() and THP controls on pfnmaps, every provider and level
- * (lib/pfnmap_provider.h).  Every provider's VMA is VM_IO | VM_PFNMAP |
+ * (lib/pfnmap/pfnmap_provider.h).  Every provider's VMA is VM_IO | VM_PFNMAP |
  * VM_DONTEXPAND | VM_DONTDUMP and file backed, which mm/madvise.c refuses,
  * identically in 6.1, 6.12 and 7.2, for:
  *

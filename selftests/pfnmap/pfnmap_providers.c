@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Does every pfnmap provider map at the level it is asked for, with the
- * right bits and the right pfns?  (lib/pfnmap_provider.h)
+ * right bits and the right pfns?  (lib/pfnmap/pfnmap_provider.h)
  *
  * For each provider (the mmconf_pfnmap module, its mmap_prepare node, a
  * vfio-pci BAR, a BAR through /dev/mem) x level (PTE, PMD, PUD) x shared

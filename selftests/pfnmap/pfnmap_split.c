@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Splitting the VMA of a pfnmap: mprotect() of one 4 KiB page, munmap()
- * of a 2 MiB hole, for every provider and level (lib/pfnmap_provider.h).
+ * of a 2 MiB hole, for every provider and level (lib/pfnmap/pfnmap_provider.h).
  *
  * Huge pfnmap entries are never split into smaller ones: the kernel zaps
  * the entry that straddles a new VMA boundary (__split_huge_pmd/pud on a

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of lib/ptdump.c, the page-table level oracle of the pfnmap
+ * Unit tests of lib/pfnmap/ptdump.c, the page-table level oracle of the pfnmap
  * tests: parsing, coalescing, lookups, checks and rejection of text it
  * does not understand, on written and captured ptdump text.  The "live"
  * case reads the running kernel's own ptdump where there is one.
