@@ -58,9 +58,14 @@ static long mapping_kind_read_long(const char *path)
 	       strtol(buf, NULL, 10) : -1;
 }
 
+/* 0, -errno, or -EIO for a short write. */
 static int mapping_kind_write_str(const char *path, const char *val)
 {
-	return mm_write_str(path, val) == (ssize_t)strlen(val) ? 0 : -1;
+	ssize_t n = mm_write_str(path, val);
+
+	if (n < 0)
+		return n;
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
 }
 
 static int mapping_kind_write_long(const char *path, long val)
@@ -91,18 +96,21 @@ static int mapping_kind_prepare_hugetlb(struct mapping_kind_env *env, size_t byt
 	long need = (bytes + SZ_2M - 1) / SZ_2M;
 	long nr = mapping_kind_read_long(MAPPING_KIND_HUGE_DIR "/nr_hugepages");
 	long avail = mapping_kind_huge_available();
+	int ret;
 
 	if (nr < 0 || avail < 0) {
 		snprintf(why, whylen, "kernel offers no 2 MiB hugetlb pages (%s)",
 			 MAPPING_KIND_HUGE_DIR);
-		return 1;
+		return MM_SKIP;
 	}
 	if (avail >= need)
 		return 0;
-	if (mapping_kind_write_long(MAPPING_KIND_HUGE_DIR "/nr_hugepages", nr + need - avail)) {
+	ret = mapping_kind_write_long(MAPPING_KIND_HUGE_DIR "/nr_hugepages",
+				      nr + need - avail);
+	if (ret) {
 		snprintf(why, whylen, "cannot write %s/nr_hugepages: %s",
-			 MAPPING_KIND_HUGE_DIR, strerror(errno));
-		return 1;
+			 MAPPING_KIND_HUGE_DIR, strerror(-ret));
+		return MM_SKIP;
 	}
 	env->saved_nr_hugepages = nr;
 	avail = mapping_kind_huge_available();
@@ -111,7 +119,7 @@ static int mapping_kind_prepare_hugetlb(struct mapping_kind_env *env, size_t byt
 		snprintf(why, whylen,
 			 "only %ld of %ld 2 MiB huge pages could be reserved",
 			 avail, need);
-		return 1;
+		return MM_SKIP;
 	}
 	return 0;
 }
@@ -125,30 +133,36 @@ static int mapping_kind_thp_unblock(const char *path, char *saved, size_t savedl
 	if (n == -ENOENT)
 		return 0;
 	if (n <= 0)
-		return -1;
+		return n < 0 ? n : -ENODATA;
 	if (!strstr(buf, "[never]"))
 		return 0;
-	if (mapping_kind_write_str(path, "madvise"))
-		return -1;
+	n = mapping_kind_write_str(path, "madvise");
+	if (n)
+		return n;
 	snprintf(saved, savedlen, "never");
 	return 0;
 }
 
 static int mapping_kind_prepare_thp(struct mapping_kind_env *env, char *why, size_t whylen)
 {
+	int ret;
+
 	if (access(MAPPING_KIND_THP_TOP, F_OK)) {
 		snprintf(why, whylen, "kernel built without THP (no %s)",
 			 MAPPING_KIND_THP_TOP);
-		return 1;
+		return MM_SKIP;
 	}
-	if (mapping_kind_thp_unblock(MAPPING_KIND_THP_TOP, env->saved_thp[0],
-			   sizeof(env->saved_thp[0])) ||
-	    mapping_kind_thp_unblock(MAPPING_KIND_THP_2M, env->saved_thp[1],
-			   sizeof(env->saved_thp[1]))) {
+	ret = mapping_kind_thp_unblock(MAPPING_KIND_THP_TOP, env->saved_thp[0],
+				       sizeof(env->saved_thp[0]));
+	if (!ret)
+		ret = mapping_kind_thp_unblock(MAPPING_KIND_THP_2M,
+					       env->saved_thp[1],
+					       sizeof(env->saved_thp[1]));
+	if (ret) {
 		mapping_kind_env_restore(env);
 		snprintf(why, whylen, "cannot set THP to madvise: %s",
-			 strerror(errno));
-		return -1;
+			 strerror(-ret));
+		return ret;
 	}
 	return 0;
 }
@@ -188,7 +202,7 @@ static int mapping_kind_prepare_tmpfs(struct mapping_kind_env *env, char *why, s
 			 strerror(errno));
 		rmdir(env->tmpfs_dir);
 		env->tmpfs_dir[0] = '\0';
-		return 1;
+		return MM_SKIP;
 	}
 	env->mounted_tmpfs = true;
 	return 0;
@@ -211,12 +225,12 @@ static int mapping_kind_prepare_uffd(char *why, size_t whylen)
 
 	if (fd < 0) {
 		snprintf(why, whylen, "userfaultfd(): %s", strerror(errno));
-		return 1;
+		return MM_SKIP;
 	}
 	if (mapping_kind_uffd_api(fd)) {
 		snprintf(why, whylen, "UFFDIO_API lacks UFFD_FEATURE_SIGBUS");
 		close(fd);
-		return 1;
+		return MM_SKIP;
 	}
 	close(fd);
 	return 0;
@@ -245,7 +259,7 @@ int mapping_kind_env_prepare(struct mapping_kind_env *env,
 		if (fd < 0) {
 			snprintf(why, whylen, "memfd_create(): %s",
 				 strerror(errno));
-			return 1;
+			return MM_SKIP;
 		}
 		close(fd);
 		return 0;

@@ -63,9 +63,9 @@ long mapping_kind_huge_free(void);
 
 /*
  * Get the system ready for mappings of @kind totalling @bytes.  Returns
- * 0 when ready, 1 when the kernel does not offer the kind (reason in
- * @why), -1 on error (reason in @why).  On anything but 0, nothing stays
- * changed.
+ * 0 when ready, MM_SKIP when the kernel does not offer the kind (reason in
+ * @why), -errno on error (reason in @why).  On anything but 0, nothing
+ * stays changed.
  */
 int mapping_kind_env_prepare(struct mapping_kind_env *env,
 			     enum mapping_kind kind, size_t bytes,

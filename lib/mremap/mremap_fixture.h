@@ -26,7 +26,7 @@
 #include "mremap/mremap_window.h"
 
 #define MREMAP_FIXTURE_MEMBERS						\
-	struct mrw w;							\
+	struct mremap_window w;							\
 	char *map;	/* the mapping under test, unit 1 */		\
 	char *dst;	/* spare reserved space, unit MREMAP_WINDOW_DST_UNIT */	\
 	size_t len;	/* of the mapping */				\
@@ -57,7 +57,7 @@
 									\
 		__ret = mremap_window_setup(&self->w, (kind), 0, (salt), __why,	\
 				  sizeof(__why));			\
-		if (__ret > 0)						\
+		if (__ret == MM_SKIP)					\
 			SKIP(return, "%s", __why);			\
 		ASSERT_EQ(0, __ret) TH_LOG("%s", __why);		\
 		self->map = self->w.map.addr;				\

@@ -20,7 +20,7 @@
 #define MREMAP_WINDOW_DST_UNIT	16
 #define MREMAP_WINDOW_UNITS	24
 
-struct mrw {
+struct mremap_window {
 	struct mapping_kind_env env;
 	struct mapping_kind_map map;
 	char *window;
@@ -31,20 +31,20 @@ struct mrw {
 /*
  * Prepare the system for @kind (room for @extra more bytes of it, e.g.
  * huge pages a test will fault in later), reserve the window and map
- * the mapping under test, filled with stream @salt.  Returns 0, 1 when
- * the kind is not offered (reason in @why), -1 on error (reason in
- * @why).  On anything but 0 nothing stays changed.
+ * the mapping under test, filled with stream @salt.  Returns 0, MM_SKIP
+ * when the kind is not offered (reason in @why), -errno on error (reason
+ * in @why).  On anything but 0 nothing stays changed.
  */
-int mremap_window_setup(struct mrw *w, enum mapping_kind kind, size_t extra,
+int mremap_window_setup(struct mremap_window *w, enum mapping_kind kind, size_t extra,
 	      unsigned long salt, char *why, size_t whylen);
 
 /* Undo mremap_window_setup()'s system changes (the mappings go with the process). */
-void mremap_window_restore(struct mrw *w);
+void mremap_window_restore(struct mremap_window *w);
 
 /* Address of unit @u of the window. */
-char *mremap_window_at(const struct mrw *w, unsigned int u);
+char *mremap_window_at(const struct mremap_window *w, unsigned int u);
 
 /* Unmap the blocker: free space from the mapping's end to the destination. */
-void mremap_window_free_after(const struct mrw *w);
+void mremap_window_free_after(const struct mremap_window *w);
 
 #endif /* MREMAP_WINDOW_H */

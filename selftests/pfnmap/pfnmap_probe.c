@@ -22,6 +22,7 @@
 #include "mm_harness.h"
 #include "mm_util.h"
 #include "kconfig.h"
+#include "pfnmap/pfnmap_kmod_ioctl.h"
 #include "pfnmap/ptdump.h"
 #include "pfnmap/vfio.h"
 
@@ -29,7 +30,6 @@
 /* The 8-byte words of each page that carry the pattern. */
 static const unsigned int probe_words[] = { 0, PAGE_WORDS / 2 + 3, PAGE_WORDS - 1 };
 #define NR_WORDS	(sizeof(probe_words) / sizeof(probe_words[0]))
-#define NR_SPREAD	32
 
 enum thp_off {
 	THP_ON,
@@ -132,28 +132,6 @@ static bool probe_page_used(const FIXTURE_VARIANT(pfnmap_probe) *variant,
 		return true;
 	return page < 2 * per_pmd || page >= npages - per_pmd ||
 	       page % per_pmd == (page / per_pmd) % per_pmd;
-}
-
-/* Pages checked through the vfio fd: the named places, then a spread. */
-static int probe_samples(uint64_t npages, uint64_t *out)
-{
-	const uint64_t per_pmd = SZ_2M / SZ_4K, per_pud = SZ_1G / SZ_4K;
-	const uint64_t fixed[] = {
-		0, 1, 300, per_pmd - 1, per_pmd, per_pmd + 1, 2 * per_pmd - 1,
-		per_pud, per_pud + 1, npages - per_pmd, npages - 1,
-	};
-	uint64_t block, nblocks = npages / per_pmd;
-	int n = 0;
-	size_t i;
-
-	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (fixed[i] < npages)
-			out[n++] = fixed[i];
-	for (i = 0; i < NR_SPREAD; i++) {
-		block = i * nblocks / NR_SPREAD;
-		out[n++] = block * per_pmd + block % per_pmd;
-	}
-	return n;
 }
 
 /*
@@ -299,8 +277,9 @@ static int64_t probe_walk_map(FIXTURE_DATA(pfnmap_probe) *self,
 static void probe_verify_fd(struct __test_metadata *_metadata,
 			    FIXTURE_DATA(pfnmap_probe) *self)
 {
-	uint64_t samples[16 + NR_SPREAD], page, want, got;
-	int i, n = probe_samples(self->len / SZ_4K, samples);
+	uint64_t samples[PFNMAP_KMOD_MAX_SAMPLES], page, want, got;
+	/* The named places on every level, then a spread (lib). */
+	int i, n = pfnmap_kmod_samples(self->len / SZ_4K, samples);
 	size_t w;
 
 	for (i = 0; i < n; i++) {
