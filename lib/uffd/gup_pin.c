@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "uffd/gup_pin.h"
-#include "uffd/uffd_util.h"
+#include "mm_util.h"
 
 #define GP_DEBUGFS	"/sys/kernel/debug"
 #define GP_GUP_TEST	GP_DEBUGFS "/gup_test"
@@ -32,22 +32,22 @@ int gup_pin_open(struct gup_pin *g, char *why, size_t whylen)
 	g->fd = -1;
 	if (!gp_debugfs_mounted()) {
 		if (mount("debugfs", GP_DEBUGFS, "debugfs", 0, NULL)) {
-			ret = mm_errno();
+			ret = -mm_errno();
 			snprintf(why, whylen, "cannot mount debugfs: %s",
-				 strerror(ret));
-			return ret == EPERM ? GUP_PIN_UNAVAILABLE : ret;
+				 strerror(-ret));
+			return ret == -EPERM ? MM_SKIP : ret;
 		}
 		g->mounted_debugfs = true;
 	}
 	g->fd = open(GP_GUP_TEST, O_RDWR | O_CLOEXEC);
 	if (g->fd >= 0)
 		return 0;
-	ret = mm_errno();
-	snprintf(why, whylen, "%s: %s%s", GP_GUP_TEST, strerror(ret),
-		 ret == ENOENT ? " (CONFIG_GUP_TEST not set)" : "");
+	ret = -mm_errno();
+	snprintf(why, whylen, "%s: %s%s", GP_GUP_TEST, strerror(-ret),
+		 ret == -ENOENT ? " (CONFIG_GUP_TEST not set)" : "");
 	gup_pin_close(g);
-	return ret == ENOENT || ret == EPERM || ret == EACCES ?
-		GUP_PIN_UNAVAILABLE : ret;
+	return ret == -ENOENT || ret == -EPERM || ret == -EACCES ?
+		MM_SKIP : ret;
 }
 
 int gup_pin_start(struct gup_pin *g, void *addr, size_t len, bool write)
@@ -59,7 +59,7 @@ int gup_pin_start(struct gup_pin *g, void *addr, size_t len, bool write)
 	};
 
 	if (ioctl(g->fd, GUP_PIN_LONGTERM_TEST_START, &args))
-		return mm_errno();
+		return -mm_errno();
 	g->pinned = true;
 	return 0;
 }
@@ -68,7 +68,7 @@ int gup_pin_read(struct gup_pin *g, void *buf)
 {
 	__u64 user = (unsigned long)buf;
 
-	return ioctl(g->fd, GUP_PIN_LONGTERM_TEST_READ, &user) ? mm_errno() : 0;
+	return ioctl(g->fd, GUP_PIN_LONGTERM_TEST_READ, &user) ? -mm_errno() : 0;
 }
 
 int gup_pin_stop(struct gup_pin *g)
@@ -76,7 +76,7 @@ int gup_pin_stop(struct gup_pin *g)
 	if (!g->pinned)
 		return 0;
 	g->pinned = false;
-	return ioctl(g->fd, GUP_PIN_LONGTERM_TEST_STOP) ? mm_errno() : 0;
+	return ioctl(g->fd, GUP_PIN_LONGTERM_TEST_STOP) ? -mm_errno() : 0;
 }
 
 void gup_pin_close(struct gup_pin *g)
@@ -106,18 +106,19 @@ int uring_pin_start(struct uring_pin *u, void *addr, size_t len, char *why,
 	memset(u, 0, sizeof(*u));
 	u->addr = addr;
 	u->len = len;
-	ret = -io_uring_queue_init(4, &u->ring, 0);
+	/* liburing returns -errno too. */
+	ret = io_uring_queue_init(4, &u->ring, 0);
 	if (ret) {
-		snprintf(why, whylen, "io_uring_queue_init: %s%s", strerror(ret),
-			 ret == ENOSYS ? " (CONFIG_IO_URING not set)" :
-			 ret == EPERM ? " (kernel.io_uring_disabled)" : "");
-		return ret == ENOSYS || ret == EPERM ? GUP_PIN_UNAVAILABLE : ret;
+		snprintf(why, whylen, "io_uring_queue_init: %s%s", strerror(-ret),
+			 ret == -ENOSYS ? " (CONFIG_IO_URING not set)" :
+			 ret == -EPERM ? " (kernel.io_uring_disabled)" : "");
+		return ret == -ENOSYS || ret == -EPERM ? MM_SKIP : ret;
 	}
 	u->ring_ok = true;
-	ret = -io_uring_register_buffers(&u->ring, &iov, 1);
+	ret = io_uring_register_buffers(&u->ring, &iov, 1);
 	if (ret) {
 		snprintf(why, whylen, "io_uring_register_buffers: %s",
-			 strerror(ret));
+			 strerror(-ret));
 		uring_pin_stop(u);
 		return ret;
 	}
@@ -137,15 +138,15 @@ int uring_pin_write(struct uring_pin *u, int fd, size_t len, int timeout_ms)
 
 	sqe = io_uring_get_sqe(&u->ring);
 	if (!sqe)
-		return EBUSY;
+		return -EBUSY;
 	io_uring_prep_write_fixed(sqe, fd, u->addr, len, 0, 0);
 	ret = io_uring_submit(&u->ring);
 	if (ret != 1)
-		return ret < 0 ? -ret : EIO;
-	ret = -io_uring_wait_cqe_timeout(&u->ring, &cqe, &ts);
+		return ret < 0 ? ret : -EIO;
+	ret = io_uring_wait_cqe_timeout(&u->ring, &cqe, &ts);
 	if (ret)
-		return ret == ETIME ? ETIMEDOUT : ret;
-	ret = cqe->res < 0 ? -cqe->res : cqe->res == (int)len ? 0 : EIO;
+		return ret == -ETIME ? -ETIMEDOUT : ret;
+	ret = cqe->res < 0 ? cqe->res : cqe->res == (int)len ? 0 : -EIO;
 	io_uring_cqe_seen(&u->ring, cqe);
 	return ret;
 }

@@ -5,8 +5,8 @@
  * gup_test (debugfs, CONFIG_GUP_TEST): pin_user_pages(FOLL_LONGTERM) of
  * a range, the pinned pages readable back through the pin.  The kernel
  * keeps one such pin set at a time, system-wide, until STOP or close.
- *   gup_pin_open(&g, why, len)   0; GUP_PIN_UNAVAILABLE (SKIP with why);
- *				  or an errno.  Mounts debugfs if needed.
+ *   gup_pin_open(&g, why, len)   0; MM_SKIP (SKIP with why); or -errno
+ *				  (why set).  Mounts debugfs if needed.
  *   gup_pin_start(&g, addr, len, write)
  *   gup_pin_read(&g, buf)        copy every pinned page into buf
  *   gup_pin_stop(&g); gup_pin_close(&g);
@@ -18,7 +18,10 @@
  *				  pinned buffer to fd at offset 0
  *   uring_pin_stop(&u);
  *
- * All functions return 0 or a positive errno.
+ * The lib/ return convention (mm_util.h): every function that can fail
+ * returns 0 or -errno; gup_pin_open() and uring_pin_start() may also
+ * return MM_SKIP (why says why) when the kernel lacks the pin mechanism
+ * or the privilege to use it.
  */
 #ifndef MM_GUP_PIN_H
 #define MM_GUP_PIN_H
@@ -30,8 +33,6 @@
 #include <linux/types.h>
 
 #include "mm_util.h"
-
-#define GUP_PIN_UNAVAILABLE	(-1)
 
 /* mm/gup_test.h is not uapi: the part of its layout this file uses. */
 struct gup_pin_longterm_test {

@@ -10,7 +10,8 @@
  *
  *   struct swap_dev d;
  *   ret = swap_dev_setup(&d, SWAP_DEV_ZRAM, 64 << 20, why, sizeof(why));
- *   SWAP_DEV_UNAVAILABLE: SKIP with why; other non-zero: an errno.
+ *   MM_SKIP: SKIP with why; other non-zero: -errno (FAIL with why).
+ *   (The lib/ return convention of mm_util.h.)
  *   ...
  *   swap_dev_teardown(&d);   swapoff, then remove the device
  *
@@ -26,8 +27,6 @@
 #include <stddef.h>
 
 #include "mm_util.h"
-
-#define SWAP_DEV_UNAVAILABLE	(-1)
 
 enum swap_dev_kind {
 	SWAP_DEV_ZRAM,

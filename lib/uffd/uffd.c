@@ -13,7 +13,7 @@
 #include "uffd/uffd.h"
 #include "uffd/uffd_util.h"
 
-/* A userfaultfd without the API handshake; 0 or an errno. */
+/* A userfaultfd without the API handshake; 0 or -errno. */
 static int uffd_open_raw(int *fd)
 {
 	int dev, ret, sys_err;
@@ -21,14 +21,14 @@ static int uffd_open_raw(int *fd)
 	*fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (*fd >= 0)
 		return 0;
-	sys_err = mm_errno();
+	sys_err = -mm_errno();
 	/* The device node lets a non-root user in where the sysctl does not. */
 	dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
 	if (dev < 0)
 		return sys_err;
 #ifdef USERFAULTFD_IOC_NEW
 	*fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
-	ret = *fd < 0 ? mm_errno() : 0;
+	ret = *fd < 0 ? -mm_errno() : 0;
 #else
 	ret = sys_err;
 #endif
@@ -44,7 +44,7 @@ int uffd_features(uint64_t *features)
 	ret = uffd_open_raw(&fd);
 	if (ret)
 		return ret;
-	ret = ioctl(fd, UFFDIO_API, &api) ? mm_errno() : 0;
+	ret = ioctl(fd, UFFDIO_API, &api) ? -mm_errno() : 0;
 	close(fd);
 	*features = api.features;
 	return ret;
@@ -84,17 +84,17 @@ int uffd_open_features(uint64_t want, int *fd, char *why, size_t whylen)
 
 	*fd = -1;
 	ret = uffd_features(&have);
-	if (ret == EPERM || ret == EACCES) {
+	if (ret == -EPERM || ret == -EACCES) {
 		snprintf(why, whylen, "no privilege to open a userfaultfd (%s)",
-			 strerror(ret));
-		return UFFD_UNSUPPORTED;
+			 strerror(-ret));
+		return MM_SKIP;
 	}
-	if (ret == ENOSYS || ret == ENOENT) {
+	if (ret == -ENOSYS || ret == -ENOENT) {
 		snprintf(why, whylen, "kernel has no userfaultfd (CONFIG_USERFAULTFD)");
-		return UFFD_UNSUPPORTED;
+		return MM_SKIP;
 	}
 	if (ret) {
-		snprintf(why, whylen, "UFFDIO_API probe: %s", strerror(ret));
+		snprintf(why, whylen, "UFFDIO_API probe: %s", strerror(-ret));
 		return ret;
 	}
 	missing = want & ~have;
@@ -105,22 +105,22 @@ int uffd_open_features(uint64_t want, int *fd, char *why, size_t whylen)
 		snprintf(why, whylen, "UFFDIO_API does not report %s (features 0x%llx)",
 			 uffd_feature_name(missing & -missing),
 			 (unsigned long long)have);
-		return UFFD_UNSUPPORTED;
+		return MM_SKIP;
 	}
 	uapi = uffd_uapi_lacks(want);
 	if (uapi) {
 		snprintf(why, whylen, "%s", uapi);
-		return UFFD_UNSUPPORTED;
+		return MM_SKIP;
 	}
 	ret = uffd_open_raw(fd);
 	if (!ret && ioctl(*fd, UFFDIO_API, &api)) {
-		ret = mm_errno();
+		ret = -mm_errno();
 		close(*fd);
 		*fd = -1;
 	}
 	if (ret)
 		snprintf(why, whylen, "userfaultfd with features 0x%llx: %s",
-			 (unsigned long long)want, strerror(ret));
+			 (unsigned long long)want, strerror(-ret));
 	return ret;
 }
 
@@ -133,7 +133,7 @@ int uffd_register(int fd, void *addr, size_t len, uint64_t mode,
 	};
 
 	if (ioctl(fd, UFFDIO_REGISTER, &reg))
-		return mm_errno();
+		return -mm_errno();
 	if (ioctls)
 		*ioctls = reg.ioctls;
 	return 0;
@@ -143,7 +143,7 @@ int uffd_unregister(int fd, void *addr, size_t len)
 {
 	struct uffdio_range range = { .start = (unsigned long)addr, .len = len };
 
-	return ioctl(fd, UFFDIO_UNREGISTER, &range) ? mm_errno() : 0;
+	return ioctl(fd, UFFDIO_UNREGISTER, &range) ? -mm_errno() : 0;
 }
 
 int uffd_copy(int fd, void *dst, const void *src, size_t len)
@@ -155,8 +155,8 @@ int uffd_copy(int fd, void *dst, const void *src, size_t len)
 	};
 
 	if (ioctl(fd, UFFDIO_COPY, &copy))
-		return mm_errno();
-	return copy.copy == (int64_t)len ? 0 : EIO;
+		return -mm_errno();
+	return copy.copy == (int64_t)len ? 0 : -EIO;
 }
 
 int uffd_zeropage(int fd, void *addr, size_t len)
@@ -165,14 +165,14 @@ int uffd_zeropage(int fd, void *addr, size_t len)
 		.range = { .start = (unsigned long)addr, .len = len },
 	};
 
-	return ioctl(fd, UFFDIO_ZEROPAGE, &zp) ? mm_errno() : 0;
+	return ioctl(fd, UFFDIO_ZEROPAGE, &zp) ? -mm_errno() : 0;
 }
 
 int uffd_wake(int fd, void *addr, size_t len)
 {
 	struct uffdio_range range = { .start = (unsigned long)addr, .len = len };
 
-	return ioctl(fd, UFFDIO_WAKE, &range) ? mm_errno() : 0;
+	return ioctl(fd, UFFDIO_WAKE, &range) ? -mm_errno() : 0;
 }
 
 int uffd_poison(int fd, void *addr, size_t len)
@@ -182,10 +182,10 @@ int uffd_poison(int fd, void *addr, size_t len)
 		.range = { .start = (unsigned long)addr, .len = len },
 	};
 
-	return ioctl(fd, UFFDIO_POISON, &poison) ? mm_errno() : 0;
+	return ioctl(fd, UFFDIO_POISON, &poison) ? -mm_errno() : 0;
 #else
 	(void)fd, (void)addr, (void)len;
-	return ENOTTY;
+	return -ENOTTY;
 #endif
 }
 
@@ -202,13 +202,13 @@ int uffd_move(int fd, void *dst, const void *src, size_t len, uint64_t mode,
 	};
 	int ret;
 
-	ret = ioctl(fd, UFFDIO_MOVE, &mv) ? mm_errno() : 0;
+	ret = ioctl(fd, UFFDIO_MOVE, &mv) ? -mm_errno() : 0;
 	*moved = mv.move;
 	return ret;
 #else
 	(void)fd, (void)dst, (void)src, (void)len, (void)mode;
 	*moved = UFFD_MOVE_UNWRITTEN;
-	return ENOTTY;
+	return -ENOTTY;
 #endif
 }
 
@@ -220,13 +220,13 @@ int uffd_read_msg(int fd, struct uffd_msg *msg, int timeout_ms)
 
 	ret = poll(&pfd, 1, timeout_ms);
 	if (ret < 0)
-		return mm_errno();
+		return -mm_errno();
 	if (ret == 0)
-		return ETIMEDOUT;
+		return -ETIMEDOUT;
 	n = read(fd, msg, sizeof(*msg));
 	if (n < 0)
-		return mm_errno();
-	return n == sizeof(*msg) ? 0 : EIO;
+		return -mm_errno();
+	return n == sizeof(*msg) ? 0 : -EIO;
 }
 
 static void uffd_reader_resolve(struct uffd_reader *r, const struct uffd_msg *m)
@@ -237,7 +237,7 @@ static void uffd_reader_resolve(struct uffd_reader *r, const struct uffd_msg *m)
 
 	ret = uffd_zeropage(r->fd, page, MM_PAGE);
 	/* Somebody mapped it meanwhile: the fault only needs a wake-up. */
-	if (ret == EEXIST)
+	if (ret == -EEXIST)
 		ret = uffd_wake(r->fd, page, MM_PAGE);
 	if (ret && !r->err)
 		r->err = ret;
@@ -257,7 +257,7 @@ static void *uffd_reader_fn(void *arg)
 		}
 		pthread_mutex_unlock(&r->lock);
 		ret = uffd_read_msg(r->fd, &msg, 20);
-		if (ret == ETIMEDOUT || ret == EAGAIN || ret == EINTR)
+		if (ret == -ETIMEDOUT || ret == -EAGAIN || ret == -EINTR)
 			continue;
 		pthread_mutex_lock(&r->lock);
 		if (ret) {
@@ -287,7 +287,8 @@ int uffd_reader_start(struct uffd_reader *r, int fd, unsigned int flags)
 	r->flags = flags;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
-	ret = pthread_create(&r->thread, NULL, uffd_reader_fn, r);
+	/* pthread_create() returns a positive errno. */
+	ret = -pthread_create(&r->thread, NULL, uffd_reader_fn, r);
 	if (ret) {
 		pthread_cond_destroy(&r->cond);
 		pthread_mutex_destroy(&r->lock);
@@ -312,8 +313,9 @@ int uffd_reader_wait(struct uffd_reader *r, uint8_t event, unsigned int count,
 
 	mm_deadline(&deadline, timeout_ms);
 	pthread_mutex_lock(&r->lock);
+	/* pthread_cond_timedwait() returns a positive errno. */
 	while (uffd_reader_count(r, event) < count && !r->err && !ret)
-		ret = pthread_cond_timedwait(&r->cond, &r->lock, &deadline);
+		ret = -pthread_cond_timedwait(&r->cond, &r->lock, &deadline);
 	if (!ret && r->err)
 		ret = r->err;
 	pthread_mutex_unlock(&r->lock);
@@ -324,7 +326,7 @@ int uffd_reader_get(struct uffd_reader *r, uint8_t event, unsigned int i,
 		    struct uffd_msg *msg)
 {
 	unsigned int k;
-	int ret = ENOENT;
+	int ret = -ENOENT;
 
 	pthread_mutex_lock(&r->lock);
 	for (k = 0; k < r->nr_msgs; k++) {

@@ -2,9 +2,10 @@
 /*
  * userfaultfd helpers shared by the tests.
  *
- * Every function returns 0 on success and a positive errno value on
- * failure (never -1 with errno), so a test can write
- * ASSERT_EQ(0, uffd_register(...)) and print strerror() of the result.
+ * The lib/ return convention (mm_util.h): every function returns 0 on
+ * success and -errno on failure (never -1 with errno), so a test can
+ * write ASSERT_EQ(0, uffd_register(...)) or ASSERT_EQ(-ENOENT, ...) and
+ * print strerror(-ret); uffd_open_features() may also return MM_SKIP.
  * Nothing here blocks without a deadline: message reads poll with a
  * timeout, the reader thread wakes every few milliseconds to check
  * whether it should stop.
@@ -13,10 +14,10 @@
  *   uffd_open_features(want, &fd, why, len)
  *	open a userfaultfd (the syscall, then /dev/userfaultfd) and do the
  *	UFFDIO_API handshake asking for the UFFD_FEATURE_* bits in want.
- *	Returns 0 with *fd set, UFFD_UNSUPPORTED with a reason in why when
- *	the kernel (or the uapi headers the test was built with) lacks a
+ *	Returns 0 with *fd set, MM_SKIP with a reason in why when the
+ *	kernel (or the uapi headers the test was built with) lacks a
  *	wanted feature or the caller lacks the privilege: SKIP with why.
- *	Any other value is an errno: FAIL with why.
+ *	Any other value is -errno: FAIL with why.
  *   uffd_features(&features)   what UFFDIO_API reports, on a scratch fd
  *
  * Ranges:
@@ -26,7 +27,7 @@
  *   uffd_wake(fd, addr, len), uffd_poison(fd, addr, len)
  *
  * Messages:
- *   uffd_read_msg(fd, &msg, timeout_ms)   ETIMEDOUT when none came
+ *   uffd_read_msg(fd, &msg, timeout_ms)   -ETIMEDOUT when none came
  *   struct uffd_reader: a thread that reads every message into a small
  *	log (and optionally resolves missing faults with the zero page), so
  *	a test whose syscall blocks until its event is read (mremap with
@@ -37,7 +38,7 @@
  *
  * UFFDIO_MOVE:
  *   uffd_move(fd, dst, src, len, mode, &moved)
- *	returns the ioctl's errno (0 on success) and stores uffdio_move.move
+ *	returns 0 or the ioctl's -errno and stores uffdio_move.move
  *	in *moved; *moved is UFFD_MOVE_UNWRITTEN when the kernel did not
  *	write the field (it fails argument checks before writing it).
  */
@@ -50,9 +51,6 @@
 #include <linux/userfaultfd.h>
 
 #include "mm_util.h"
-
-/* uffd_open_features(): the kernel or the build lacks what was asked. */
-#define UFFD_UNSUPPORTED	(-1)
 
 /*
  * 6.1's uapi header lacks UFFDIO_MOVE and UFFDIO_POISON.  The tests still
@@ -105,15 +103,18 @@ struct uffd_reader {
 	struct uffd_msg msgs[UFFD_READER_MAX_MSGS];
 	unsigned int nr_msgs;	/* stored, at most UFFD_READER_MAX_MSGS */
 	unsigned int total;	/* read, stored or not */
-	int err;		/* first error the thread hit */
+	int err;		/* first error the thread hit, -errno */
 	int stop;
 };
 
 int uffd_reader_start(struct uffd_reader *r, int fd, unsigned int flags);
-/* Wait until at least count messages of this event were read. */
+/*
+ * Wait until at least count messages of this event were read: 0,
+ * -ETIMEDOUT, or the thread's error.
+ */
 int uffd_reader_wait(struct uffd_reader *r, uint8_t event, unsigned int count,
 		     int timeout_ms);
-/* Copy the i-th stored message of this event; ENOENT if there is none. */
+/* Copy the i-th stored message of this event; -ENOENT if there is none. */
 int uffd_reader_get(struct uffd_reader *r, uint8_t event, unsigned int i,
 		    struct uffd_msg *msg);
 /* Stop and join the thread; returns the first error it hit. */

@@ -22,7 +22,7 @@
 	char _why[256];							\
 	int _ret = uffd_open_features(UFFD_FEATURE_MOVE | (features),	\
 				      (fdp), _why, sizeof(_why));	\
-	if (_ret == UFFD_UNSUPPORTED)					\
+	if (_ret == MM_SKIP)						\
 		SKIP(return, "%s", _why);				\
 	ASSERT_EQ(0, _ret) TH_LOG("%s", _why);				\
 } while (0)

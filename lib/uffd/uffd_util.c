@@ -66,9 +66,9 @@ static int uffd_util_pread_u64(const char *path, off_t off, uint64_t *val)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return mm_errno();
+		return -mm_errno();
 	if (pread(fd, val, sizeof(*val), off) != sizeof(*val))
-		ret = mm_errno();
+		ret = -mm_errno();
 	close(fd);
 	return ret;
 }
@@ -123,7 +123,7 @@ int uffd_util_kpageflags(const void *addr, uint64_t *flags)
 	if (ret)
 		return ret;
 	if (!(e & MM_PM_PRESENT) || !(e & MM_PM_PFN))
-		return ENODATA;
+		return -ENODATA;
 	return uffd_util_pread_u64("/proc/kpageflags",
 			    (e & MM_PM_PFN) * sizeof(uint64_t), flags);
 }
@@ -134,12 +134,12 @@ int uffd_util_smaps_line(const void *addr, const char *field, char *buf, size_t 
 	size_t flen = strlen(field);
 	bool inside = false;
 	char line[1024];
-	int ret = ENOENT;
+	int ret = -ENOENT;
 	FILE *f;
 
 	f = fopen("/proc/self/smaps", "re");
 	if (!f)
-		return mm_errno();
+		return -mm_errno();
 	while (fgets(line, sizeof(line), f)) {
 		/* A VMA header starts "start-end perms": fields start "Name:". */
 		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
@@ -203,13 +203,13 @@ const char *uffd_util_thp_unavailable(void)
 {
 	char buf[128];
 
-	if (uffd_util_read_str("/sys/kernel/mm/transparent_hugepage/enabled", buf,
-			sizeof(buf)))
+	if (mm_read_str("/sys/kernel/mm/transparent_hugepage/enabled", buf,
+			sizeof(buf)) < 0)
 		return "no THP (CONFIG_TRANSPARENT_HUGEPAGE not set)";
 	if (strstr(buf, "[never]"))
 		return "THP disabled by the administrator (enabled=never)";
-	if (!uffd_util_read_str("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
-			 buf, sizeof(buf)) && strtoul(buf, NULL, 10) != SZ_2M)
+	if (mm_read_str("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
+			buf, sizeof(buf)) >= 0 && strtoul(buf, NULL, 10) != SZ_2M)
 		return "PMD size is not 2 MiB";
 	return NULL;
 }
@@ -242,22 +242,6 @@ bool uffd_util_thp_fill(void *addr, uint64_t first)
 	return uffd_util_is_pmd_thp(addr);
 }
 
-int uffd_util_read_str(const char *path, char *buf, size_t len)
-{
-	ssize_t n = mm_read_str(path, buf, len);
-
-	return n < 0 ? -n : 0;
-}
-
-int uffd_util_write_str(const char *path, const char *val)
-{
-	ssize_t n = mm_write_str(path, val);
-
-	if (n < 0)
-		return -n;
-	return n == (ssize_t)strlen(val) ? 0 : EIO;
-}
-
 struct uffd_util_reader {
 	const volatile uint64_t *addr;
 	uint64_t val;
@@ -284,15 +268,16 @@ int uffd_util_read_timeout(const volatile uint64_t *addr, int timeout_ms,
 	int ret;
 
 	r->addr = addr;
+	/* The pthread functions return a positive errno. */
 	ret = pthread_create(&t, NULL, uffd_util_reader_fn, r);
 	if (ret)
-		return ret;
+		return -ret;
 	mm_deadline(&deadline, timeout_ms);
 	ret = pthread_timedjoin_np(t, NULL, &deadline);
 	if (ret) {
 		/* Left blocked in the fault; it dies with the test process. */
 		pthread_detach(t);
-		return ret;
+		return -ret;
 	}
 	*val = r->val;
 	return 0;
@@ -315,21 +300,21 @@ int uffd_util_recv(int fd, void *buf, size_t len, int timeout_ms)
 		left = (end.tv_sec - now.tv_sec) * 1000 +
 		       (end.tv_nsec - now.tv_nsec) / 1000000;
 		if (left <= 0)
-			return ETIMEDOUT;
+			return -ETIMEDOUT;
 		ret = poll(&pfd, 1, left);
 		if (ret < 0 && errno == EINTR)
 			continue;
 		if (ret < 0)
-			return mm_errno();
+			return -mm_errno();
 		if (ret == 0)
-			return ETIMEDOUT;
+			return -ETIMEDOUT;
 		n = read(fd, (char *)buf + got, len - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return mm_errno();
+			return -mm_errno();
 		if (n == 0)
-			return EPIPE;
+			return -EPIPE;
 		got += n;
 	}
 	return 0;
@@ -340,31 +325,33 @@ int uffd_util_send(int fd, const void *buf, size_t len)
 	ssize_t n = write(fd, buf, len);
 
 	if (n < 0)
-		return mm_errno();
-	return (size_t)n == len ? 0 : EIO;
+		return -mm_errno();
+	return (size_t)n == len ? 0 : -EIO;
 }
 
 int uffd_util_child_start(struct uffd_util_child *c, int (*fn)(void *arg, int to_parent,
 						  int from_parent), void *arg)
 {
-	int down[2], up[2];
+	int down[2], up[2], ret;
 
 	if (pipe2(down, O_CLOEXEC))
-		return mm_errno();
+		return -mm_errno();
 	if (pipe2(up, O_CLOEXEC)) {
+		ret = -mm_errno();
 		close(down[0]);
 		close(down[1]);
-		return mm_errno();
+		return ret;
 	}
 	fflush(stdout);
 	fflush(stderr);
 	c->pid = fork();
 	if (c->pid < 0) {
+		ret = -mm_errno();
 		close(down[0]);
 		close(down[1]);
 		close(up[0]);
 		close(up[1]);
-		return mm_errno();
+		return ret;
 	}
 	if (c->pid == 0) {
 		close(down[1]);
@@ -398,10 +385,10 @@ int uffd_util_child_reap(struct uffd_util_child *c, bool kill_first, int timeout
 		if (r == c->pid)
 			break;
 		if (r < 0)
-			return mm_errno();
+			return -mm_errno();
 		if (waited >= timeout_ms) {
 			kill(c->pid, SIGKILL);
-			return ETIMEDOUT;
+			return -ETIMEDOUT;
 		}
 		usleep(10000);
 	}

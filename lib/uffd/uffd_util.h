@@ -4,10 +4,10 @@
  * per-page data patterns, page state from /proc/self/pagemap,
  * /proc/kpageflags and /proc/self/smaps, aligned mappings, and a child
  * process spoken to through pipes with a deadline on every read, so a
- * syscall that never returns in the child cannot hang the test.  The
- * errno, deadline and small-file helpers also serve lib/uffd.c,
- * lib/swap_dev.c and lib/gup_pin.c.
- * Functions return 0 or a positive errno unless said otherwise.
+ * syscall that never returns in the child cannot hang the test.
+ * The lib/ return convention (mm_util.h): functions that can fail
+ * return 0 on success or -errno on failure unless said otherwise (a
+ * count, a bool, an address or a page index).
  */
 #ifndef MM_UFFD_UTIL_H
 #define MM_UFFD_UTIL_H
@@ -46,10 +46,13 @@ int uffd_util_range_state(const void *addr, size_t npages, size_t *present,
  */
 bool uffd_util_range_empty(const void *addr, size_t npages);
 bool uffd_util_range_present(const void *addr, size_t npages);
-/* kpageflags of the page mapped at addr; ENODATA if not present or the
+/* kpageflags of the page mapped at addr; -ENODATA if not present or the
  * PFN is hidden (needs CAP_SYS_ADMIN). */
 int uffd_util_kpageflags(const void *addr, uint64_t *flags);
-/* The rest of the "Field:" line (e.g. "VmFlags:") of that smaps entry. */
+/*
+ * The rest of the "Field:" line (e.g. "VmFlags:") of that smaps entry;
+ * -ENOENT when the VMA or the field is not there.
+ */
 int uffd_util_smaps_line(const void *addr, const char *field, char *buf, size_t len);
 /* Node of the page at addr (move_pages query); <0 is -errno or status. */
 int uffd_util_page_node(const void *addr);
@@ -69,15 +72,11 @@ bool uffd_util_thp_fill(void *addr, uint64_t first);
 /* true if the 2 MiB at addr is one PMD-mapped THP (smaps + kpageflags). */
 bool uffd_util_is_pmd_thp(void *addr);
 
-/* mm_read_str() and mm_write_str() returning 0 or a positive errno. */
-int uffd_util_read_str(const char *path, char *buf, size_t len);
-int uffd_util_write_str(const char *path, const char *val);
-
 /* Read the u64 at addr in another thread, giving up after timeout_ms. */
 int uffd_util_read_timeout(const volatile uint64_t *addr, int timeout_ms,
 		    uint64_t *val);
 
-/* Exactly len bytes within timeout_ms: 0, ETIMEDOUT, or EPIPE on EOF. */
+/* Exactly len bytes within timeout_ms: 0, -ETIMEDOUT, or -EPIPE on EOF. */
 int uffd_util_recv(int fd, void *buf, size_t len, int timeout_ms);
 int uffd_util_send(int fd, const void *buf, size_t len);
 
@@ -93,7 +92,10 @@ struct uffd_util_child {
 
 int uffd_util_child_start(struct uffd_util_child *c, int (*fn)(void *arg, int to_parent,
 						  int from_parent), void *arg);
-/* Reap within timeout_ms (SIGKILL first if kill_first); 0 if reaped. */
+/*
+ * Reap within timeout_ms (SIGKILL first if kill_first); 0 if reaped,
+ * else -errno (-ETIMEDOUT).
+ */
 int uffd_util_child_reap(struct uffd_util_child *c, bool kill_first, int timeout_ms,
 		  int *status);
 

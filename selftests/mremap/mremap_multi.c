@@ -162,7 +162,7 @@ TEST_F(mremap_multi, uffd_armed_first_vma_efault)
 	char why[160];
 	int ret = uffd_open_features(0, &self->uffd, why, sizeof(why));
 
-	if (ret == UFFD_UNSUPPORTED)
+	if (ret == MM_SKIP)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	ASSERT_EQ(0, uffd_register(self->uffd, self->a, 2 * PG,

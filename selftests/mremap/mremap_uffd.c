@@ -5,7 +5,7 @@
  * With UFFD_FEATURE_EVENT_REMAP a move is reported as UFFD_EVENT_REMAP
  * (from, to and the page-aligned length moved) and the new VMA stays
  * registered; mremap() does not return before the monitor has read the
- * event, so a reader thread (lib/uffd.h) collects it.  Without the feature
+ * event, so a reader thread (lib/uffd/uffd.h) collects it.  Without the feature
  * the move still works and the new VMA is no longer registered.  A
  * MREMAP_DONTUNMAP source stays registered and empty, so touching it is a
  * missing fault.
@@ -53,7 +53,7 @@ static bool start_uffd(struct __test_metadata *_metadata,
 {
 	int ret = uffd_open_features(features, &self->uffd, why, whylen);
 
-	if (ret == UFFD_UNSUPPORTED)
+	if (ret == MM_SKIP)
 		return false;
 	EXPECT_EQ(0, ret) TH_LOG("%s", why);
 	EXPECT_EQ(0, uffd_register(self->uffd, self->map, self->len,
@@ -87,8 +87,8 @@ static void expect_remap_event(struct __test_metadata *_metadata,
 	EXPECT_EQ((unsigned long)from, msg.arg.remap.from);
 	EXPECT_EQ((unsigned long)to, msg.arg.remap.to);
 	EXPECT_EQ(len, msg.arg.remap.len);
-	EXPECT_EQ(ENOENT, uffd_reader_get(&self->reader, UFFD_EVENT_REMAP, 1,
-					  &msg));
+	EXPECT_EQ(-ENOENT, uffd_reader_get(&self->reader, UFFD_EVENT_REMAP, 1,
+					   &msg));
 }
 
 /* Expect the reader to get one missing fault, and for @page. */
@@ -117,9 +117,9 @@ static void expect_missing_fault(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, madvise(page, MM_PAGE, MADV_DONTNEED));
 	EXPECT_EQ(0, *(volatile uint64_t *)(page + 8));
 	if (!registered) {
-		EXPECT_EQ(ETIMEDOUT, uffd_reader_wait(&self->reader,
-						      UFFD_EVENT_PAGEFAULT, 1,
-						      200));
+		EXPECT_EQ(-ETIMEDOUT, uffd_reader_wait(&self->reader,
+						       UFFD_EVENT_PAGEFAULT, 1,
+						       200));
 		return;
 	}
 	expect_fault_at(_metadata, self, page);
@@ -221,7 +221,7 @@ TEST_F(mremap_uffd, remap_waits_for_reader)
 	/* No reader thread here: this test reads the event itself. */
 	ret = uffd_open_features(UFFD_FEATURE_EVENT_REMAP, &self->uffd, why,
 				 sizeof(why));
-	if (ret == UFFD_UNSUPPORTED)
+	if (ret == MM_SKIP)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	ASSERT_EQ(0, uffd_register(self->uffd, self->map, self->len,

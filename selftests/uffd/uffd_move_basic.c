@@ -111,8 +111,8 @@ TEST_F(basic, progress_error_at_first_page)
 	int64_t moved;
 
 	uffd_util_fill(uffd_util_page_at(self->src, 1), 3, 200);
-	ASSERT_EQ(ENOENT, uffd_move(self->uffd, self->dst, self->src,
-				    4 * PAGE, 0, &moved));
+	ASSERT_EQ(-ENOENT, uffd_move(self->uffd, self->dst, self->src,
+				     4 * PAGE, 0, &moved));
 	EXPECT_EQ(-ENOENT, moved);
 	EXPECT_TRUE(uffd_util_range_empty(self->dst, 4));
 	EXPECT_EQ(-1, uffd_util_check(uffd_util_page_at(self->src, 1), 3, 200));
@@ -129,14 +129,14 @@ TEST_F(basic, progress_error_after_k_pages)
 	uffd_util_fill(self->src + 32 * PAGE, 1, 399);
 	ASSERT_EQ(0, uffd_copy(self->uffd, busy, self->src + 32 * PAGE, PAGE));
 
-	ASSERT_EQ(EAGAIN, uffd_move(self->uffd, self->dst, self->src,
-				    8 * PAGE, 0, &moved));
+	ASSERT_EQ(-EAGAIN, uffd_move(self->uffd, self->dst, self->src,
+				     8 * PAGE, 0, &moved));
 	ASSERT_EQ((int64_t)(3 * PAGE), moved);
 	EXPECT_EQ(-1, uffd_util_check(self->dst, 3, 300));
 	EXPECT_TRUE(uffd_util_range_empty(self->src, 3));
 
-	ASSERT_EQ(EEXIST, uffd_move(self->uffd, busy, uffd_util_page_at(self->src, 3),
-				    5 * PAGE, 0, &moved));
+	ASSERT_EQ(-EEXIST, uffd_move(self->uffd, busy, uffd_util_page_at(self->src, 3),
+				     5 * PAGE, 0, &moved));
 	EXPECT_EQ(-EEXIST, moved);
 	EXPECT_EQ(-1, uffd_util_check(busy, 1, 399));
 	EXPECT_EQ(-1, uffd_util_check(uffd_util_page_at(self->src, 3), 5, 303));
@@ -172,14 +172,14 @@ TEST_F(basic, holes_strict)
 	int64_t moved;
 
 	fill_with_holes(self->src);
-	ASSERT_EQ(EAGAIN, uffd_move(self->uffd, self->dst, self->src,
-				    8 * PAGE, 0, &moved));
+	ASSERT_EQ(-EAGAIN, uffd_move(self->uffd, self->dst, self->src,
+				     8 * PAGE, 0, &moved));
 	ASSERT_EQ((int64_t)(2 * PAGE), moved);
 	EXPECT_EQ(-1, uffd_util_check(self->dst, 2, 500));
 
-	ASSERT_EQ(ENOENT, uffd_move(self->uffd, uffd_util_page_at(self->dst, 2),
-				    uffd_util_page_at(self->src, 2), 6 * PAGE, 0,
-				    &moved));
+	ASSERT_EQ(-ENOENT, uffd_move(self->uffd, uffd_util_page_at(self->dst, 2),
+				     uffd_util_page_at(self->src, 2), 6 * PAGE, 0,
+				     &moved));
 	EXPECT_EQ(-ENOENT, moved);
 	EXPECT_TRUE(uffd_util_range_empty(uffd_util_page_at(self->dst, 2), 6));
 	EXPECT_EQ(-1, uffd_util_check(uffd_util_page_at(self->src, 3), 1, 503));
@@ -213,8 +213,8 @@ TEST_F(basic, untouched_src)
 	int64_t moved;
 
 	ASSERT_NE(MAP_FAILED, src);
-	ASSERT_EQ(ENOENT, uffd_move(self->uffd, self->dst, src, 8 * PAGE, 0,
-				    &moved));
+	ASSERT_EQ(-ENOENT, uffd_move(self->uffd, self->dst, src, 8 * PAGE, 0,
+				     &moved));
 	EXPECT_EQ(-ENOENT, moved);
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, src, 8 * PAGE,
 			       UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, &moved));
@@ -231,8 +231,8 @@ TEST_F(basic, dst_populated)
 	uffd_util_fill(self->src + 32 * PAGE, 1, 699);
 	ASSERT_EQ(0, uffd_copy(self->uffd, self->dst, self->src + 32 * PAGE,
 			       PAGE));
-	ASSERT_EQ(EEXIST, uffd_move(self->uffd, self->dst, self->src,
-				    4 * PAGE, 0, &moved));
+	ASSERT_EQ(-EEXIST, uffd_move(self->uffd, self->dst, self->src,
+				     4 * PAGE, 0, &moved));
 	EXPECT_EQ(-EEXIST, moved);
 	EXPECT_EQ(-1, uffd_util_check(self->dst, 1, 699));
 	EXPECT_TRUE(uffd_util_range_empty(uffd_util_page_at(self->dst, 1), 3));
@@ -247,8 +247,8 @@ TEST_F(basic, dst_populated_src_hole_allowed)
 	uffd_util_fill(self->src + 32 * PAGE, 1, 799);
 	ASSERT_EQ(0, uffd_copy(self->uffd, self->dst, self->src + 32 * PAGE,
 			       PAGE));
-	ASSERT_EQ(EEXIST, uffd_move(self->uffd, self->dst, self->src, PAGE,
-				    UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, &moved));
+	ASSERT_EQ(-EEXIST, uffd_move(self->uffd, self->dst, self->src, PAGE,
+				     UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, &moved));
 	EXPECT_EQ(-EEXIST, moved);
 	EXPECT_EQ(-1, uffd_util_check(self->dst, 1, 799));
 }
@@ -264,8 +264,8 @@ TEST_F(basic, shared_after_fork)
 	uffd_util_fill(self->src, 4, 900);
 	uffd_holder_start(_metadata, &child, &holder, DEADLINE_MS);
 
-	ASSERT_EQ(EBUSY, uffd_move(self->uffd, self->dst, self->src, 4 * PAGE,
-				   0, &moved));
+	ASSERT_EQ(-EBUSY, uffd_move(self->uffd, self->dst, self->src, 4 * PAGE,
+				    0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
 	EXPECT_EQ(-1, uffd_util_check(self->src, 4, 900));
 	EXPECT_TRUE(uffd_util_range_empty(self->dst, 4));
@@ -368,7 +368,7 @@ static char thread_state(pid_t tid)
 	char path[64], buf[256], *p;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	if (uffd_util_read_str(path, buf, sizeof(buf)))
+	if (mm_read_str(path, buf, sizeof(buf)) < 0)
 		return '?';
 	p = strrchr(buf, ')');
 	return p && p[1] && p[2] ? p[2] : '?';

@@ -51,7 +51,8 @@ FIXTURE_TEARDOWN(err)
 	uffd_unmap_pair(self->uffd, self->src, self->dst, NPAGES * PAGE);
 }
 
-/* The move fails with err and moved; nothing moved, the source intact. */
+/* The move fails with _err (-errno) and .move is _moved; nothing moved,
+ * the source intact. */
 #define ASSERT_MOVE_FAILS(_err, _moved, _dst, _src, _len, _mode) do {\
 	int64_t _m;							\
 	ASSERT_EQ(_err, uffd_move(self->uffd, _dst, _src, _len, _mode,	\
@@ -63,38 +64,38 @@ FIXTURE_TEARDOWN(err)
 
 TEST_F(err, src_unaligned)
 {
-	ASSERT_MOVE_FAILS(EINVAL, UFFD_MOVE_UNWRITTEN, self->dst,
-			  self->src + 1, PAGE, 0);
-	ASSERT_MOVE_FAILS(EINVAL, UFFD_MOVE_UNWRITTEN, self->dst,
-			  self->src + PAGE / 2, PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, UFFD_MOVE_UNWRITTEN, self->dst,
+			   self->src + 1, PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, UFFD_MOVE_UNWRITTEN, self->dst,
+			   self->src + PAGE / 2, PAGE, 0);
 }
 
 TEST_F(err, dst_unaligned)
 {
-	ASSERT_MOVE_FAILS(EINVAL, UFFD_MOVE_UNWRITTEN, self->dst + 1,
-			  self->src, PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, UFFD_MOVE_UNWRITTEN, self->dst + 1,
+			   self->src, PAGE, 0);
 }
 
 TEST_F(err, len_unaligned)
 {
-	ASSERT_MOVE_FAILS(EINVAL, UFFD_MOVE_UNWRITTEN, self->dst, self->src,
-			  PAGE + 1, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, UFFD_MOVE_UNWRITTEN, self->dst, self->src,
+			   PAGE + 1, 0);
 }
 
 TEST_F(err, len_zero)
 {
-	ASSERT_MOVE_FAILS(EINVAL, UFFD_MOVE_UNWRITTEN, self->dst, self->src,
-			  0, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, UFFD_MOVE_UNWRITTEN, self->dst, self->src,
+			   0, 0);
 }
 
 TEST_F(err, unknown_mode_bits)
 {
-	ASSERT_MOVE_FAILS(EINVAL, UFFD_MOVE_UNWRITTEN, self->dst, self->src,
-			  PAGE, 1ULL << 2);
-	ASSERT_MOVE_FAILS(EINVAL, UFFD_MOVE_UNWRITTEN, self->dst, self->src,
-			  PAGE, 1ULL << 63);
-	ASSERT_MOVE_FAILS(EINVAL, UFFD_MOVE_UNWRITTEN, self->dst, self->src,
-			  PAGE, ~0ULL);
+	ASSERT_MOVE_FAILS(-EINVAL, UFFD_MOVE_UNWRITTEN, self->dst, self->src,
+			   PAGE, 1ULL << 2);
+	ASSERT_MOVE_FAILS(-EINVAL, UFFD_MOVE_UNWRITTEN, self->dst, self->src,
+			   PAGE, 1ULL << 63);
+	ASSERT_MOVE_FAILS(-EINVAL, UFFD_MOVE_UNWRITTEN, self->dst, self->src,
+			   PAGE, ~0ULL);
 }
 
 TEST_F(err, dst_not_registered)
@@ -102,7 +103,7 @@ TEST_F(err, dst_not_registered)
 	char *dst = map_anon(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 
 	ASSERT_NE(MAP_FAILED, dst);
-	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, -EINVAL, dst, self->src, PAGE, 0);
 	EXPECT_TRUE(uffd_util_range_empty(dst, 1));
 	munmap(dst, PAGE);
 }
@@ -116,7 +117,7 @@ TEST_F(err, dst_registered_with_other_uffd)
 	OPEN_UFFD_OR_SKIP(&other, UFFD_FEATURE_SIGBUS);
 	ASSERT_EQ(0, uffd_register(other, dst, PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
-	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, -EINVAL, dst, self->src, PAGE, 0);
 	EXPECT_TRUE(uffd_util_range_empty(dst, 1));
 	close(other);
 	munmap(dst, PAGE);
@@ -138,7 +139,7 @@ TEST_F(err, src_no_vma)
 	void *src = hole();
 
 	ASSERT_NE(MAP_FAILED, src);
-	ASSERT_MOVE_FAILS(ENOENT, -ENOENT, self->dst, src, PAGE, 0);
+	ASSERT_MOVE_FAILS(-ENOENT, -ENOENT, self->dst, src, PAGE, 0);
 }
 
 TEST_F(err, dst_no_vma)
@@ -146,7 +147,7 @@ TEST_F(err, dst_no_vma)
 	void *dst = hole();
 
 	ASSERT_NE(MAP_FAILED, dst);
-	ASSERT_MOVE_FAILS(ENOENT, -ENOENT, dst, self->src, PAGE, 0);
+	ASSERT_MOVE_FAILS(-ENOENT, -ENOENT, dst, self->src, PAGE, 0);
 }
 
 /* The range must lie in one VMA, even when the next one is mapped. */
@@ -157,11 +158,11 @@ TEST_F(err, src_crosses_vma_end)
 	ASSERT_NE(MAP_FAILED, src);
 	uffd_util_fill(src, 8, 100);
 	ASSERT_EQ(0, mprotect(src + 4 * PAGE, 4 * PAGE, PROT_READ));
-	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, src, 8 * PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, -EINVAL, self->dst, src, 8 * PAGE, 0);
 	EXPECT_EQ(-1, uffd_util_check(src, 8, 100));
 	/* and into a hole */
 	ASSERT_EQ(0, munmap(src + 4 * PAGE, 4 * PAGE));
-	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, src, 8 * PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, -EINVAL, self->dst, src, 8 * PAGE, 0);
 	EXPECT_EQ(-1, uffd_util_check(src, 4, 100));
 	munmap(src, 4 * PAGE);
 }
@@ -175,7 +176,7 @@ TEST_F(err, dst_crosses_vma_end)
 	ASSERT_EQ(0, uffd_register(self->uffd, dst, 4 * PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	uffd_util_fill(self->src + 4 * PAGE, 4, 4);
-	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, 8 * PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, -EINVAL, dst, self->src, 8 * PAGE, 0);
 	EXPECT_TRUE(uffd_util_range_empty(dst, 8));
 	munmap(dst, 8 * PAGE);
 }
@@ -187,7 +188,7 @@ TEST_F(err, prot_differs)
 	ASSERT_NE(MAP_FAILED, dst);
 	ASSERT_EQ(0, uffd_register(self->uffd, dst, PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
-	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, -EINVAL, dst, self->src, PAGE, 0);
 	EXPECT_TRUE(uffd_util_range_empty(dst, 1));
 	munmap(dst, PAGE);
 }
@@ -205,7 +206,7 @@ TEST_F(err, both_read_only)
 	ASSERT_EQ(0, mprotect(src, PAGE, PROT_READ));
 	ASSERT_EQ(0, uffd_register(self->uffd, dst, PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
-	ASSERT_EQ(EINVAL, uffd_move(self->uffd, dst, src, PAGE, 0, &moved));
+	ASSERT_EQ(-EINVAL, uffd_move(self->uffd, dst, src, PAGE, 0, &moved));
 	EXPECT_EQ(-EINVAL, moved);
 	EXPECT_EQ(-1, uffd_util_check(src, 1, 200));
 	EXPECT_TRUE(uffd_util_range_empty(dst, 1));
@@ -216,7 +217,7 @@ TEST_F(err, both_read_only)
 TEST_F(err, mlock_differs)
 {
 	ASSERT_EQ(0, mlock(self->src, NPAGES * PAGE));
-	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, self->src, PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, -EINVAL, self->dst, self->src, PAGE, 0);
 }
 
 /* Both VMAs mlocked, dst left empty: registration happens after mlock. */
@@ -243,7 +244,7 @@ TEST_F(err, src_shmem)
 
 	ASSERT_NE(MAP_FAILED, src);
 	uffd_util_fill(src, 1, 300);
-	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, src, PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, -EINVAL, self->dst, src, PAGE, 0);
 	EXPECT_EQ(-1, uffd_util_check(src, 1, 300));
 	munmap(src, PAGE);
 }
@@ -269,7 +270,7 @@ TEST_F(err, src_file_private)
 
 	ASSERT_NE(MAP_FAILED, src);
 	uffd_util_fill(src, 1, 400);
-	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, src, PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, -EINVAL, self->dst, src, PAGE, 0);
 	EXPECT_EQ(-1, uffd_util_check(src, 1, 400));
 	munmap(src, PAGE);
 }
@@ -282,7 +283,7 @@ TEST_F(err, src_hugetlb)
 	if (src == MAP_FAILED)
 		SKIP(return, "no 2 MiB hugetlb mapping: %s (CONFIG_HUGETLBFS?)",
 		     strerror(errno));
-	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, src, PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, -EINVAL, self->dst, src, PAGE, 0);
 	munmap(src, SZ_2M);
 }
 
@@ -306,7 +307,7 @@ TEST_F(err, src_pfnmap)
 		SKIP(return, "no private /dev/mem mapping: %s", strerror(errno));
 	ASSERT_EQ(0, uffd_util_smaps_line(src, "VmFlags:", flags, sizeof(flags)));
 	ASSERT_NE(NULL, strstr(flags, " pf")) TH_LOG("VmFlags:%s", flags);
-	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, self->dst, src, PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, -EINVAL, self->dst, src, PAGE, 0);
 	munmap(src, PAGE);
 }
 
@@ -317,7 +318,7 @@ TEST_F(err, dst_file_private)
 	ASSERT_NE(MAP_FAILED, dst);
 	ASSERT_EQ(0, uffd_register(self->uffd, dst, PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
-	ASSERT_MOVE_FAILS(EINVAL, -EINVAL, dst, self->src, PAGE, 0);
+	ASSERT_MOVE_FAILS(-EINVAL, -EINVAL, dst, self->src, PAGE, 0);
 	munmap(dst, PAGE);
 }
 
@@ -331,8 +332,8 @@ TEST_F(err, overlap_dst_above_src)
 	uffd_util_fill(area, 4, 500);
 	ASSERT_EQ(0, uffd_register(self->uffd, area, NPAGES * PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
-	ASSERT_EQ(EEXIST, uffd_move(self->uffd, area + PAGE, area, 4 * PAGE,
-				    0, &moved));
+	ASSERT_EQ(-EEXIST, uffd_move(self->uffd, area + PAGE, area, 4 * PAGE,
+				     0, &moved));
 	EXPECT_EQ(-EEXIST, moved);
 	EXPECT_EQ(-1, uffd_util_check(area, 4, 500));
 	munmap(area, NPAGES * PAGE);
@@ -373,7 +374,7 @@ TEST(poisoned_src)
 	ASSERT_EQ(0, uffd_register(uffd, dst, 2 * PAGE,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_EQ(0, uffd_poison(uffd, src, PAGE));
-	ASSERT_EQ(EFAULT, uffd_move(uffd, dst, src, 2 * PAGE, 0, &moved));
+	ASSERT_EQ(-EFAULT, uffd_move(uffd, dst, src, 2 * PAGE, 0, &moved));
 	EXPECT_EQ(-EFAULT, moved);
 	EXPECT_TRUE(uffd_util_range_empty(dst, 2));
 	EXPECT_EQ(-1, uffd_util_check(uffd_util_page_at(src, 1), 1, 700));
@@ -434,7 +435,7 @@ TEST(mmap_changing)
 		join_within(t, DEADLINE_MS);
 	}
 
-	EXPECT_EQ(EAGAIN, uffd_move(uffd, dst, src, PAGE, 0, &moved));
+	EXPECT_EQ(-EAGAIN, uffd_move(uffd, dst, src, PAGE, 0, &moved));
 	EXPECT_EQ(-EAGAIN, moved);
 	EXPECT_EQ(-1, uffd_util_check(src, 1, 800));
 

@@ -85,7 +85,7 @@ struct mover {
 	int uffd;
 	char *src, *dst;
 	pthread_barrier_t *start;
-	int err;		/* first failure */
+	int err;		/* first failure, -errno */
 	int64_t moved;		/* its .move */
 	size_t page;		/* where */
 };
@@ -103,7 +103,7 @@ static void *mover_fn(void *arg)
 		ret = uffd_move(m->uffd, m->dst + i * PAGE, m->src + i * PAGE,
 				PAGE, 0, &moved);
 		if (ret || moved != (int64_t)PAGE) {
-			m->err = ret ?: EIO;
+			m->err = ret ?: -EIO;
 			m->moved = moved;
 			m->page = i;
 			break;
@@ -189,7 +189,7 @@ TEST(concurrent_movers_and_faulter)
 
 		EXPECT_EQ(0, mi->err)
 			TH_LOG("mover %d, page %zu: %s, .move %lld", i,
-			       mi->page, strerror(mi->err),
+			       mi->page, strerror(-mi->err),
 			       (long long)mi->moved);
 	}
 	EXPECT_EQ(-1, f.bad) TH_LOG("faulter read wrong data");

@@ -34,7 +34,7 @@ enum stage { ST_READY, ST_SKIP, ST_ERROR, ST_MOVED, ST_CHECKED };
 
 struct report {
 	int stage;
-	int err;
+	int err;		/* uffd_move(): 0 or -errno */
 	int64_t moved;
 	bool data_ok, pin_ok, dst_empty;
 	char text[320];
@@ -89,14 +89,14 @@ static int child_pin(struct pin_case *c, int out)
 		ret = gup_pin_open(&c->gup, why, sizeof(why));
 		if (!ret)
 			ret = gup_pin_start(&c->gup, c->src, c->len, true);
-		if (ret > 0 && !why[0])
+		if (ret < 0 && !why[0])
 			snprintf(why, sizeof(why), "PIN_LONGTERM_TEST_START: %s",
-				 strerror(ret));
+				 strerror(-ret));
 	} else {
 		ret = uring_pin_start(&c->uring, c->src, c->len, why,
 				      sizeof(why));
 	}
-	if (ret == GUP_PIN_UNAVAILABLE)
+	if (ret == MM_SKIP)
 		return send_report(out, ST_SKIP, "%s", why);
 	if (ret)
 		return send_report(out, ST_ERROR, "pin: %s", why);
@@ -145,7 +145,7 @@ static int pin_child(void *arg, int out, int in)
 	ret = uffd_open_features(UFFD_FEATURE_MOVE | UFFD_FEATURE_SIGBUS,
 				 &c->uffd, why, sizeof(why));
 	if (ret)
-		return send_report(out, ret == UFFD_UNSUPPORTED ? ST_SKIP : ST_ERROR,
+		return send_report(out, ret == MM_SKIP ? ST_SKIP : ST_ERROR,
 				   "%s", why);
 	err = child_map(c);
 	if (err)
@@ -196,7 +196,7 @@ FIXTURE_SETUP(pin)
 
 		/* Mount debugfs here: a killed child could not unmount it. */
 		ret = gup_pin_open(&probe, why, sizeof(why));
-		if (ret == GUP_PIN_UNAVAILABLE)
+		if (ret == MM_SKIP)
 			SKIP(return, "%s", why);
 		ASSERT_EQ(0, ret) TH_LOG("%s", why);
 		self->unmount_debugfs = probe.mounted_debugfs;
@@ -220,14 +220,14 @@ static void describe_child(pid_t pid, char *buf, size_t len)
 	char state = '?';
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (!uffd_util_read_str(path, stat, sizeof(stat))) {
+	if (mm_read_str(path, stat, sizeof(stat)) >= 0) {
 		p = strrchr(stat, ')');
 		if (p && sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
 				&state, &utime, &stime) != 3)
 			state = '?';
 	}
 	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
-	uffd_util_read_str(path, wchan, sizeof(wchan));
+	mm_read_str(path, wchan, sizeof(wchan));
 	snprintf(buf, len, "state %c, %lu CPU ticks, wchan %s", state,
 		 utime + stime, wchan);
 }
@@ -266,15 +266,15 @@ static void run_case(struct __test_metadata *_metadata,
 		}
 	}
 	ASSERT_EQ(ST_MOVED, r.stage);
-	TH_LOG("UFFDIO_MOVE: %s, .move %lld", strerror(r.err),
+	TH_LOG("UFFDIO_MOVE: %s, .move %lld", strerror(-r.err),
 	       (long long)r.moved);
 	if (shape == THP_PARTIAL) {
 		/* Expected: an error, most likely EBUSY; never success. */
 		EXPECT_NE(0, r.err) TH_LOG("moved a page out of a pinned THP");
-		EXPECT_EQ(-(int64_t)r.err, r.moved);
+		EXPECT_EQ((int64_t)r.err, r.moved);
 	} else {
-		EXPECT_EQ(EBUSY, r.err) TH_LOG("err %d (%s)", r.err,
-					       strerror(r.err));
+		EXPECT_EQ(-EBUSY, r.err) TH_LOG("err %d (%s)", r.err,
+						strerror(-r.err));
 		EXPECT_EQ(-EBUSY, r.moved);
 	}
 

@@ -79,7 +79,7 @@ FIXTURE(swap) {
 	char _why[256];							\
 	int _ret = swap_dev_setup((d), (kind), 64 << 20, _why,		\
 				  sizeof(_why));			\
-	if (_ret == SWAP_DEV_UNAVAILABLE)				\
+	if (_ret == MM_SKIP)						\
 		SKIP(return, prefix "%s", _why);			\
 	ASSERT_EQ(0, _ret) TH_LOG("%s", _why);				\
 } while (0)
@@ -158,8 +158,8 @@ TEST_F(swap, shared_swap_entry)
 	uffd_util_fill(self->src, NPAGES, 200);
 	SWAP_OUT_OR_FAIL(self->src, NPAGES);
 	uffd_holder_start(_metadata, &child, &holder, DEADLINE_MS);
-	ASSERT_EQ(EBUSY, uffd_move(self->uffd, self->dst, self->src,
-				   NPAGES * PAGE, 0, &moved));
+	ASSERT_EQ(-EBUSY, uffd_move(self->uffd, self->dst, self->src,
+				    NPAGES * PAGE, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
 	EXPECT_TRUE(uffd_util_range_empty(self->dst, NPAGES));
 	EXPECT_EQ(NPAGES, nr_swapped(self->src, NPAGES));
@@ -199,7 +199,8 @@ static long elapsed_ms(const struct timespec *t0)
 /*
  * Move npages, resuming after partial progress.  EAGAIN with .move = k
  * pages means exactly k pages moved: page k must still be at the source,
- * not at the destination.  Returns 0, an errno, or EBADMSG with why set.
+ * not at the destination.  Returns 0, or -errno (-EBADMSG when .move
+ * lied, -ETIMEDOUT when EAGAIN went on too long) with why set.
  */
 static int move_all(int uffd, char *dst, char *src, size_t npages,
 		    char *why, size_t whylen)
@@ -215,9 +216,9 @@ static int move_all(int uffd, char *dst, char *src, size_t npages,
 				&moved);
 		if (ret == 0)
 			return 0;
-		if (ret != EAGAIN) {
+		if (ret != -EAGAIN) {
 			snprintf(why, whylen, "page %zu: %s, .move %lld",
-				 done / PAGE, strerror(ret), (long long)moved);
+				 done / PAGE, strerror(-ret), (long long)moved);
 			return ret;
 		}
 		if (moved > 0) {
@@ -226,13 +227,13 @@ static int move_all(int uffd, char *dst, char *src, size_t npages,
 				snprintf(why, whylen,
 					 ".move said %lld bytes, but page %zu was moved too",
 					 (long long)moved, done / PAGE);
-				return EBADMSG;
+				return -EBADMSG;
 			}
 		}
 		if (elapsed_ms(&t0) > DEADLINE_MS) {
 			snprintf(why, whylen, "page %zu: EAGAIN for %d ms",
 				 done / PAGE, DEADLINE_MS);
-			return ETIMEDOUT;
+			return -ETIMEDOUT;
 		}
 	}
 	return 0;
@@ -328,12 +329,12 @@ TEST_F(swap_async, large_folio_in_swapcache)
 	ASSERT_EQ(PMD_PAGES, nr_swapcached(thp, PMD_PAGES))
 		TH_LOG("the THP left the swap cache");
 
-	ASSERT_EQ(EBUSY, uffd_move(self->uffd, dst, thp, PAGE, 0, &moved));
+	ASSERT_EQ(-EBUSY, uffd_move(self->uffd, dst, thp, PAGE, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
-	ASSERT_EQ(EBUSY, uffd_move(self->uffd, dst, thp + PAGE, PAGE, 0,
-				   &moved));
+	ASSERT_EQ(-EBUSY, uffd_move(self->uffd, dst, thp + PAGE, PAGE, 0,
+				    &moved));
 	EXPECT_EQ(-EBUSY, moved);
-	ASSERT_EQ(EBUSY, uffd_move(self->uffd, dst, thp, PMD, 0, &moved));
+	ASSERT_EQ(-EBUSY, uffd_move(self->uffd, dst, thp, PMD, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
 	EXPECT_TRUE(uffd_util_range_empty(dst, PMD_PAGES));
 	EXPECT_EQ(PMD_PAGES, nr_swapped(thp, PMD_PAGES));

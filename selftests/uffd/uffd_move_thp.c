@@ -165,11 +165,11 @@ TEST_F(thp, split_dst_page_table)
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	MAP_THP_OR_SKIP(src, PMD, 0);
 
-	ASSERT_EQ(EAGAIN, uffd_move(self->uffd, dst, src, PMD, 0, &moved));
+	ASSERT_EQ(-EAGAIN, uffd_move(self->uffd, dst, src, PMD, 0, &moved));
 	ASSERT_EQ((int64_t)(PMD - PAGE), moved);
 	EXPECT_EQ(-1, uffd_util_check(dst, PMD_PAGES - 1, 0));
-	ASSERT_EQ(EEXIST, uffd_move(self->uffd, last, src + PMD - PAGE, PAGE,
-				    0, &moved));
+	ASSERT_EQ(-EEXIST, uffd_move(self->uffd, last, src + PMD - PAGE, PAGE,
+				     0, &moved));
 	EXPECT_EQ(-EEXIST, moved);
 	EXPECT_EQ(-1, uffd_util_check(last, 1, 9999));
 	EXPECT_EQ(-1, uffd_util_check(src + PMD - PAGE, 1, PMD_PAGES - 1));
@@ -187,10 +187,10 @@ TEST_F(thp, dst_thp_exists)
 	ASSERT_EQ(0, uffd_register(self->uffd, dst, PMD,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	MAP_THP_OR_SKIP(src, PMD, 0);
-	ASSERT_EQ(EEXIST, uffd_move(self->uffd, dst, src, PMD, 0, &moved));
+	ASSERT_EQ(-EEXIST, uffd_move(self->uffd, dst, src, PMD, 0, &moved));
 	EXPECT_EQ(-EEXIST, moved);
-	ASSERT_EQ(EEXIST, uffd_move(self->uffd, dst + PAGE, src, PAGE, 0,
-				    &moved));
+	ASSERT_EQ(-EEXIST, uffd_move(self->uffd, dst + PAGE, src, PAGE, 0,
+				     &moved));
 	EXPECT_EQ(-EEXIST, moved);
 	EXPECT_TRUE(uffd_util_is_pmd_thp(dst));
 	EXPECT_EQ(-1, uffd_util_check(dst, PMD_PAGES, 5000));
@@ -204,7 +204,7 @@ static int is_huge_zero(const void *addr)
 	uint64_t flags;
 	int ret = uffd_util_kpageflags(addr, &flags);
 
-	if (ret == ENODATA || ret == EPERM || ret == EACCES)
+	if (ret == -ENODATA || ret == -EPERM || ret == -EACCES)
 		return -1;
 	return !ret && (flags & MM_KPF_ZERO) && (flags & MM_KPF_THP);
 }
@@ -219,8 +219,8 @@ TEST_F(thp, huge_zero_page)
 
 	ASSERT_NE(MAP_FAILED, src);
 	ASSERT_NE(NULL, dst);
-	if (!uffd_util_read_str("/sys/kernel/mm/transparent_hugepage/use_zero_page",
-			 buf, sizeof(buf)) && buf[0] == '0')
+	if (mm_read_str("/sys/kernel/mm/transparent_hugepage/use_zero_page",
+			buf, sizeof(buf)) >= 0 && buf[0] == '0')
 		SKIP(return, "huge zero page disabled (use_zero_page=0)");
 	ASSERT_EQ(0, madvise(src, PMD, MADV_HUGEPAGE));
 	(void)*(volatile char *)src;
@@ -252,9 +252,9 @@ TEST_F(thp, shared_after_fork)
 	MAP_THP_OR_SKIP(src, PMD, 0);
 	holder.addr = src;
 	uffd_holder_start(_metadata, &child, &holder, DEADLINE_MS);
-	EXPECT_EQ(EBUSY, uffd_move(self->uffd, dst, src, PMD, 0, &moved));
+	EXPECT_EQ(-EBUSY, uffd_move(self->uffd, dst, src, PMD, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
-	EXPECT_EQ(EBUSY, uffd_move(self->uffd, dst, src, PAGE, 0, &moved));
+	EXPECT_EQ(-EBUSY, uffd_move(self->uffd, dst, src, PAGE, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
 	EXPECT_TRUE(uffd_util_range_empty(dst, PMD_PAGES));
 	EXPECT_EQ(-1, uffd_util_check(src, PMD_PAGES, 0));
