@@ -2,9 +2,35 @@
 # Functions shared by run_vmtests.sh (busybox ash in the guest, or any
 # POSIX shell on a host) and the host-side scripts.  Sourced, not run.
 
-# Kernel log lines that make a test FAIL even when it passed: crashes and
-# warnings, and the mm complaints that do not taint the kernel.
-KMSG_BAD_RE='BUG:|kernel BUG at|WARNING:|Oops|general protection|Kernel panic|Bad page state|Bad rss-counter|bad pud|bad pmd|bad pte|freeing invalid memtype|conflicting memory types'
+# Kernel log lines that make a test FAIL even when it passed: crashes,
+# warnings, lockups and stalls, and the mm complaints that do not taint
+# the kernel.  One extended regex a line, "  # " and why after it;
+# fixtures/vm/unit_tests.sh feeds each one a sample line of its own.
+KMSG_PATTERNS='
+BUG:                            # BUG(): unable to handle, Bad page state, Bad rss-counter, soft lockup, KFENCE...
+kernel BUG at                   # BUG_ON()/VM_BUG_ON() (CONFIG_DEBUG_VM)
+page dumped because:            # dump_page() before a VM_BUG_ON_PAGE/FOLIO
+WARNING:                        # WARN_ON() and friends
+Oops                            # die(): an oops the kernel survived (no panic_on_oops)
+general protection              # #GP fault in the kernel
+Kernel panic                    # panic()
+Bad page state                  # bad_page(): mm/page_alloc.c
+Bad rss-counter                 # check_mm(): an rss counter left at exit
+bad (pgd|p4d|pud|pmd|pte)       # pgd/p4d/pud/pmd_clear_bad(), print_bad_pte()
+INFO: task .* blocked for more than   # hung_task: a task in D state
+rcu: INFO: .*detected stalls    # RCU CPU/task stall
+hard LOCKUP                     # NMI watchdog
+UBSAN:                          # undefined behaviour sanitizer report
+list_(add|del) corruption       # CONFIG_DEBUG_LIST
+refcount_t:                     # refcount saturation/underflow
+(^|\] )BUG [^ ]+ \((Not tainted|Tainted: [^)]*)\): # SLUB: redzone/poison overwritten (slab_bug())
+freeing invalid memtype         # x86/PAT: memtype_free() of a range never reserved
+conflicting memory types        # x86/PAT: memtype_reserve() conflict
+map pfn expected mapping type   # x86/PAT: track_pfn_insert()/remap with a mismatched memtype
+map pfn RAM range req           # x86/PAT: a pfnmap of RAM with a non-WB type
+'
+KMSG_BAD_RE=$(echo "$KMSG_PATTERNS" | sed -e 's/[[:space:]][[:space:]]*# .*$//' -e '/^$/d' |
+	awk 'NR > 1 { printf "|" } { printf "%s", $0 } END { print "" }')
 
 # TAINT_USER (bit 6): vfio no-IOMMU mode sets it on purpose.
 TAINT_IGNORED=64
