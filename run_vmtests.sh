@@ -101,59 +101,117 @@ tap() {
 	echo "$1 $N $2"
 }
 
+# The kernel log is read through one cursor (a record sequence number)
+# that only moves forward, so every record is read exactly once: by the
+# case that ran while it was logged, or as a result of its own.
+KCUR_FILE=${TMPDIR:-/tmp}/mmconf.kcur.$$
+KLINES=${TMPDIR:-/tmp}/mmconf.klines.$$
+KCUR=0
+
+# Put the records logged since the last call in $KLINES and advance the
+# cursor (not in a subshell: it sets KCUR).  A log that cannot be read
+# is a complaint itself: nothing could be checked.
+kmsg_new() {
+	if "$KMSG_TAIL" since "$KCUR" "$KCUR_FILE" >"$KLINES"; then
+		KCUR=$(cat "$KCUR_FILE")
+	else
+		echo "BUG: run_vmtests.sh: kmsg_tail cannot read /dev/kmsg" >"$KLINES"
+	fi
+}
+
+# Report kernel log complaints that arrived outside any case as a result
+# of their own: kmsg_gate ID WHAT.  Silent when there are none.
+kmsg_gate() {
+	local bad
+	kmsg_new
+	bad=$(kmsg_bad_lines <"$KLINES")
+	[ -n "$bad" ] || return 0
+	echo "$bad" | sed 's/^/# kernel: /'
+	tap "not ok" "$1 # kernel log $2: $(echo "$bad" | head -n 1)"
+}
+
 # Decide a case's status from its exit code and harness output.
 case_status() {
 	local rc=$1 out=$2
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		echo "FAIL timeout after ${TIMEOUT}s"
+		echo "FAIL hang timeout after ${TIMEOUT}s"
 	elif [ "$rc" -eq 4 ] || grep -q '^ok 1 .*# *SKIP' "$out"; then
 		echo "SKIP $(sed -n 's/^ok 1 .*# *SKIP *//p' "$out" | head -n 1)"
 	elif [ "$rc" -eq 0 ] && grep -q '^ok 1 ' "$out"; then
 		echo "PASS"
 	else
-		echo "FAIL exit code $rc"
+		echo "FAIL fail $(grep -m1 -E '^# .*(Expected|FAIL|failed)' "$out" |
+			sed 's/^# *//' | cut -c1-200)${rc:+ (exit code $rc)}"
 	fi
 }
 
-# Report one case, applying expectations: a FAIL they name is XFAIL, a
-# PASS they name is XPASS (a failure: the known bug is gone).
+# Report one case, applying expectations: report ID STATUS EVIDENCE.
+# STATUS is PASS, "SKIP reason" or "FAIL kind reason" (kind: fail, log,
+# hang); EVIDENCE is a file holding what the case printed and logged.  A
+# FAIL of the expected kind whose evidence matches the expectation's
+# regex is XFAIL; any other FAIL of that test stays a FAIL and says what
+# was expected; a PASS there is XPASS (the known bug is gone).
 report() {
-	local id=$1 status=$2 why exp
+	local id=$1 status=$2 evidence=$3 why kind exp ekind ere ref
 	why=${status#* }
 	[ "$why" = "$status" ] && why=""
 	status=${status%% *}
 	exp=$(expectation_for "$id" "$KVERSION" "$EXPECTATIONS")
-	case "$status:$exp" in
-	FAIL:FAIL*) tap ok "$id # XFAIL ${exp#FAIL } ($why)" ;;
-	FAIL:*) tap "not ok" "$id # $why" ;;
-	PASS:FAIL*) tap "not ok" "$id # XPASS expected to fail: ${exp#FAIL }" ;;
-	PASS:*) tap ok "$id" ;;
-	SKIP:*) tap ok "$id # SKIP ${why:-no reason given}" ;;
+	ekind=${exp%%"$TAB"*}
+	case "$status" in
+	FAIL)
+		kind=${why%% *}
+		why=${why#* }
+		if [ -z "$exp" ]; then
+			tap "not ok" "$id # $why"
+		elif expectation_matches "$exp" "$kind" "$evidence"; then
+			ref=${exp##*"$TAB"}
+			ere=${exp#*"$TAB"}
+			ere=${ere%%"$TAB"*}
+			tap ok "$id # XFAIL $ref ($kind /$ere/: $why)"
+		else
+			ere=${exp#*"$TAB"}
+			ere=${ere%%"$TAB"*}
+			tap "not ok" "$id # expected $ekind /$ere/, got $kind: $why"
+		fi ;;
+	PASS)
+		if [ -n "$exp" ]; then
+			tap "not ok" "$id # XPASS expected to fail ($ekind): ${exp##*"$TAB"}"
+		else
+			tap ok "$id"
+		fi ;;
+	SKIP) tap ok "$id # SKIP ${why:-no reason given}" ;;
 	esac
 }
 
 run_case() {
-	local id=$1 bin=$2 case=$3 seq taint0 taint1 rc=0 status bad out
+	local id=$1 bin=$2 case=$3 taint0 taint1 rc=0 status bad out ev
 	out=$(mktemp)
+	ev=$(mktemp)
 	echo "# START $id"
-	seq=$("$KMSG_TAIL" next)
 	taint0=$(cat /proc/sys/kernel/tainted)
 	timeout -s KILL "$TIMEOUT" "$bin" -r "$case" >"$out" 2>&1 || rc=$?
 	# The harness's own diagnostics, without its per-process TAP framing.
 	grep -vE '^(TAP version|1\.\.1$|(not )?ok 1 |# (Starting|PASSED|FAILED|Totals))' \
 		"$out" | sed 's/^/# /' || true
 	status=$(case_status "$rc" "$out")
-	rm -f "$out"
-	bad=$("$KMSG_TAIL" since "$seq" | kmsg_bad_lines)
+	kmsg_new
+	bad=$(kmsg_bad_lines <"$KLINES")
 	taint1=$(cat /proc/sys/kernel/tainted)
+	# A kernel complaint outranks the harness's verdict; a hang outranks
+	# both (the case never finished).
 	if [ -n "$bad" ]; then
 		echo "$bad" | sed 's/^/# kernel: /'
-		status="FAIL kernel log: $(echo "$bad" | head -n 1)"
+		case "$status" in
+		"FAIL hang"*) ;;
+		*) status="FAIL log kernel log: $(echo "$bad" | head -n 1)" ;;
+		esac
+	elif [ "$(taint_new "$taint0" "$taint1")" -ne 0 ]; then
+		status="FAIL log kernel tainted: $taint0 -> $taint1"
 	fi
-	if [ "$(taint_new "$taint0" "$taint1")" -ne 0 ]; then
-		status="FAIL kernel tainted: $taint0 -> $taint1"
-	fi
-	report "$id" "$status"
+	{ echo "${status#* }"; cat "$out"; echo "$bad"; } >"$ev"
+	report "$id" "$status" "$ev"
+	rm -f "$out" "$ev"
 }
 
 # The test module (fixtures/kmod), when one built for this very kernel is
@@ -184,6 +242,7 @@ load_kmod() {
 		else
 			kmod_failed "$name" "insmod $ko failed (see the insmod lines above)"
 		fi
+		kmsg_gate "kmod:load:$name" "while loading $name"
 	done
 }
 
@@ -201,14 +260,26 @@ unload_kmod() {
 	local name
 	for name in $LOADED_KMOD; do
 		rmmod "$name" 2>&1 | sed 's/^/# rmmod: /' || true
+		# Unloading frees the module's region: where a leaked pin or a
+		# reference a pfnmap should never have taken shows up.
+		kmsg_gate "kmod:unload:$name" "while unloading $name"
 	done
 }
 
 main() {
-	local cat prog flags bin cases case id skipping=0
+	local cat prog flags bin cases case id skipping=0 PREV=""
 	[ -n "$AFTER" ] && skipping=1
 	[ "$LIST" -eq 1 ] || echo "TAP version 13"
 	[ "$LIST" -eq 1 ] || echo "# kernel $KVERSION, per-test timeout ${TIMEOUT}s"
+	if [ "$LIST" -eq 0 ]; then
+		# In the VM the whole log since boot is the suite's to judge;
+		# on another machine only what is logged from now on.
+		if [ "$IN_VM" -eq 1 ]; then
+			kmsg_gate kernel:boot "during boot"
+		else
+			KCUR=$("$KMSG_TAIL" next) || KCUR=0
+		fi
+	fi
 	selected_programs >"${TMPDIR:-/tmp}/mmconf.programs.$$"
 	while read -r cat prog flags; do
 		bin=$DIR/tests/$prog
@@ -242,13 +313,20 @@ main() {
 			     has_flag vm-only "$flags"; then
 				tap ok "$id # SKIP vm-only: may crash the kernel; use make vm_run or --force"
 			else
+				# Logged after the previous case's own read: its
+				# late lines, not this case's.
+				kmsg_gate "kernel:after:${PREV:-boot}" \
+					"after ${PREV:-boot} ended, before $id started"
 				run_case "$id" "$bin" "$case"
+				PREV=$id
 			fi
 		done
 	done <"${TMPDIR:-/tmp}/mmconf.programs.$$"
 	rm -f "${TMPDIR:-/tmp}/mmconf.programs.$$"
 	[ "$LIST" -eq 1 ] && return 0
+	kmsg_gate "kernel:after:${PREV:-boot}" "after ${PREV:-boot} ended"
 	unload_kmod
+	rm -f "$KCUR_FILE" "$KLINES"
 	echo "1..$N"
 	echo "# DONE"
 }

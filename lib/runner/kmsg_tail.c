@@ -4,8 +4,12 @@
  * can see exactly what one test case logged without clearing the log
  * (dmesg -c) and without being fooled by a wrapped ring buffer.
  *
- *   kmsg_tail next       print the sequence number of the next record
- *   kmsg_tail since SEQ  print the text of every record numbered >= SEQ
+ *   kmsg_tail next               print the sequence number of the next record
+ *   kmsg_tail since SEQ [FILE]   print the text of every record numbered
+ *                                >= SEQ; with FILE, write there the number
+ *                                of the record after the last one read, so
+ *                                a cursor advanced this way misses no
+ *                                record and reads none twice
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +29,9 @@ static int parse_seq(const char *rec, unsigned long long *seq)
 	return 0;
 }
 
-static int walk(unsigned long long since, int print)
+static int walk(unsigned long long since, int print, const char *next_file)
 {
-	unsigned long long seq, next = 0;
+	unsigned long long seq, next = since;
 	char rec[8192];
 	ssize_t n;
 	int fd;
@@ -58,15 +62,24 @@ static int walk(unsigned long long since, int print)
 	close(fd);
 	if (!print)
 		printf("%llu\n", next);
+	if (next_file) {
+		FILE *f = fopen(next_file, "w");
+
+		if (!f || fprintf(f, "%llu\n", next) < 0 || fclose(f)) {
+			perror("kmsg_tail: write next sequence number");
+			return 1;
+		}
+	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "next"))
-		return walk(0, 0);
-	if (argc == 3 && !strcmp(argv[1], "since"))
-		return walk(strtoull(argv[2], NULL, 10), 1);
-	fprintf(stderr, "usage: kmsg_tail next | kmsg_tail since SEQ\n");
+		return walk(0, 0, NULL);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "since"))
+		return walk(strtoull(argv[2], NULL, 10), 1,
+			    argc == 4 ? argv[3] : NULL);
+	fprintf(stderr, "usage: kmsg_tail next | kmsg_tail since SEQ [FILE]\n");
 	return 2;
 }

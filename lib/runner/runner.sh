@@ -59,21 +59,47 @@ version_in_range() {
 	BEGIN { exit !(key(v) >= key(lo) && key(v) <= key(hi)) }'
 }
 
-# The expectations entry for a failing test:
-#   expectation_for ID KERNEL_VERSION FILE -> "OUTCOME reference..." or ""
-# FILE lines: MIN_VERSION MAX_VERSION OUTCOME TEST_ID_GLOB REFERENCE...
+TAB=$(printf '\t')
+
+# The expectations entry of a test on a kernel:
+#   expectation_for ID KERNEL_VERSION FILE -> "KIND<tab>ERE<tab>REFERENCE" or ""
+# FILE lines, tab-separated: MIN_VERSION MAX_VERSION KIND TEST_ID_GLOB ERE
+# REFERENCE.  KIND is how the known bug shows: fail (the test's own
+# assertion), log (a kernel log line or taint), hang (the per-test
+# timeout), crash (the guest died: panic, oops, or silent past the host's
+# timeout); ERE must match a line of that evidence.
 expectation_for() {
-	local id=$1 kver=$2 file=$3 lo hi outcome glob ref
+	local id=$1 kver=$2 file=$3 lo hi kind glob ere ref
 	[ -f "$file" ] || return 0
-	while read -r lo hi outcome glob ref; do
+	while IFS="$TAB" read -r lo hi kind glob ere ref; do
 		case "$lo" in ''|'#'*) continue ;; esac
 		# shellcheck disable=SC2254
 		case "$id" in
 		$glob) version_in_range "$kver" "$lo" "$hi" || continue
-		       echo "$outcome $ref"
+		       printf '%s\t%s\t%s\n' "$kind" "$ere" "$ref"
 		       return 0 ;;
 		esac
 	done <"$file"
+}
+
+# Does a failure of kind KIND with the evidence in FILE match the
+# expectation EXP (expectation_for's output)?
+expectation_matches() {
+	local exp=$1 kind=$2 file=$3 ere
+	[ "${exp%%"$TAB"*}" = "$kind" ] || return 1
+	ere=${exp#*"$TAB"}
+	ere=${ere%%"$TAB"*}
+	grep -qE -- "$ere" "$file"
+}
+
+# Every line of an expectations file is well formed: prints the bad ones.
+expectations_lint() {
+	awk -F '\t' '
+	/^#/ || /^$/ { next }
+	NF < 6 || $3 !~ /^(fail|log|hang|crash)$/ || $5 == "" || $5 == ".*" ||
+	    $1 !~ /^[0-9]+\.[0-9]+/ || $2 !~ /^[0-9]+\.[0-9]+/ {
+		print FILENAME ":" NR ": " $0
+	}' "$1"
 }
 
 # Count a TAP stream (stdin) and print the closing lines.  XFAIL counts as
