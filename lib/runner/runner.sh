@@ -82,6 +82,22 @@ expectation_for() {
 	done <"$file"
 }
 
+# Is a SKIP of test ID with REASON on kernel KVER pinned in FILE?  Lines,
+# tab-separated: MIN_VERSION MAX_VERSION TEST_ID_GLOB REASON_ERE.
+skip_pinned() {
+	local id=$1 kver=$2 reason=$3 file=$4 lo hi glob ere
+	[ -f "$file" ] || return 1
+	while IFS="$TAB" read -r lo hi glob ere; do
+		case "$lo" in ''|'#'*) continue ;; esac
+		# shellcheck disable=SC2254
+		case "$id" in
+		$glob) version_in_range "$kver" "$lo" "$hi" || continue
+		       printf '%s\n' "$reason" | grep -qE -- "$ere" && return 0 ;;
+		esac
+	done <"$file"
+	return 1
+}
+
 # Does a failure of kind KIND with the evidence in FILE match the
 # expectation EXP (expectation_for's output)?
 expectation_matches() {
