@@ -141,8 +141,10 @@ case_status() {
 	elif [ "$rc" -eq 0 ] && grep -q '^ok 1 ' "$out"; then
 		echo "PASS"
 	else
-		echo "FAIL fail $(grep -m1 -E '^# .*(Expected|FAIL|failed)' "$out" |
-			sed 's/^# *//' | cut -c1-200)${rc:+ (exit code $rc)}"
+		# The harness's first failed assertion ("file:line:test:Expected
+		# ...") and the TH_LOG line that explains it.
+		echo "FAIL fail $(grep -E '^# [^ :]+:[0-9]+:[^:]+:' "$out" | head -n 2 |
+			sed 's/^# *//' | cut -c1-200 | awk 'NR > 1 { printf " / " } { printf "%s", $0 }') (exit code $rc)"
 	fi
 }
 

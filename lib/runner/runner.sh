@@ -92,7 +92,11 @@ skip_pinned() {
 		# shellcheck disable=SC2254
 		case "$id" in
 		$glob) version_in_range "$kver" "$lo" "$hi" || continue
-		       printf '%s\n' "$reason" | grep -qE -- "$ere" && return 0 ;;
+		       # Not a pipe: grep -q may exit before printf writes, and
+		       # under pipefail that would read as "no match".
+		       grep -qE -- "$ere" <<-EOF && return 0 ;;
+		$reason
+		EOF
 		esac
 	done <"$file"
 	return 1
