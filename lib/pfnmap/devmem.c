@@ -195,18 +195,20 @@ int devmem_pat_lookup(uint64_t start, uint64_t end, char *type, size_t len,
 	f = fopen(DEVMEM_PAT_LIST, "re");
 	if (!f)
 		return -errno;
-	while (!found && fgets(line, sizeof(line), f)) {
+	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %63s", &s, &e, t) != 3)
 			continue;
 		if (s >= end || e <= start)
 			continue;
-		found = 1;
-		if (type)
-			pci_dev_strcpy(type, len, t);
-		if (estart)
-			*estart = s;
-		if (eend)
-			*eend = e;
+		/* The first overlapping entry describes the range. */
+		if (!found++) {
+			if (type)
+				pci_dev_strcpy(type, len, t);
+			if (estart)
+				*estart = s;
+			if (eend)
+				*eend = e;
+		}
 	}
 	fclose(f);
 	return found;

@@ -58,10 +58,12 @@ int devmem_bar_write(const struct devmem_bar *db, uint64_t off,
 		     const void *buf, size_t len);
 
 /*
- * Does /sys/kernel/debug/x86/pat_memtype_list hold an entry overlapping
- * physical [start, end)?  1 (TYPE gets its cache mode, "write-back"...,
- * and ESTART, EEND its range; any may be NULL), 0 no, -errno when the
- * list cannot be read (no debugfs, no PAT).
+ * How many entries of /sys/kernel/debug/x86/pat_memtype_list overlap
+ * physical [start, end): the count (a range mapped once has exactly one;
+ * two mean a duplicate reservation), with TYPE set to the first one's
+ * cache mode ("uncached-minus"...) and ESTART, EEND to its range (any may
+ * be NULL); -errno when the list cannot be read (no debugfs, no PAT).
+ * The suite's one parser of that file.
  */
 int devmem_pat_lookup(uint64_t start, uint64_t end, char *type, size_t len,
 		      uint64_t *estart, uint64_t *eend);

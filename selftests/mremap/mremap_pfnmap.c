@@ -349,19 +349,7 @@ FIXTURE_TEARDOWN(mremap_pat)
 /* Entries of pat_memtype_list overlapping physical [start, end), or -errno. */
 static int pat_entries(uint64_t start, uint64_t end)
 {
-	unsigned long long s, e;
-	char line[256];
-	int n = 0;
-	FILE *f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "r");
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx]", &s, &e) == 2 &&
-		    s < end && start < e)
-			n++;
-	fclose(f);
-	return n;
+	return devmem_pat_lookup(start, end, NULL, 0, NULL, NULL);
 }
 
 /* Map the BAR at @off through /dev/mem; false after a SKIP. */
