@@ -95,6 +95,23 @@ static const char *level_name(int level)
 		}							\
 	} while (0)
 
+/*
+ * Every entry of the whole mapping is still at its level, present and
+ * mapping its pfn (pfnmap_check_entries(): the first and last page of
+ * each entry and the sample pages), not just the first one: for the
+ * calls the kernel must refuse without touching the mapping.
+ */
+#define EXPECT_ALL_ENTRIES() do {					\
+		uintptr_t __s = (uintptr_t)self->map;			\
+		char __why[512];					\
+									\
+		EXPECT_EQ(0, pfnmap_check_entries(&self->pm, 0, self->len, \
+						  __s, __s + self->len,	\
+						  0, 0, __why,		\
+						  sizeof(__why)))	\
+			TH_LOG("%s", __why);				\
+	} while (0)
+
 static void release(FIXTURE_DATA(mremap_pfnmap) *self)
 {
 	/* vfio-pci's unbind waits for every mapping of the BAR to go. */
@@ -206,6 +223,7 @@ TEST_F(mremap_pfnmap, no_resize)
 	EXPECT_EQ(self->map, mremap_util_mremap(self->map, self->len, self->len,
 					MREMAP_MAYMOVE, NULL));
 	EXPECT_LEVEL(variant->level, self->map);
+	EXPECT_ALL_ENTRIES();
 	expect_data(_metadata, self, self->map, 0, self->len);
 }
 
@@ -244,6 +262,7 @@ TEST_F(mremap_pfnmap, expand_efault)
 				     NULL));
 	EXPECT_TRUE(mremap_util_is_one_vma(self->map, self->len));
 	EXPECT_LEVEL(variant->level, self->map);
+	EXPECT_ALL_ENTRIES();
 	expect_data(_metadata, self, self->map, 0, self->len);
 }
 
@@ -253,6 +272,7 @@ TEST_F(mremap_pfnmap, dontunmap_einval)
 				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
 	EXPECT_TRUE(mremap_util_is_one_vma(self->map, self->len));
 	EXPECT_LEVEL(variant->level, self->map);
+	EXPECT_ALL_ENTRIES();
 	expect_data(_metadata, self, self->map, 0, self->len);
 }
 
