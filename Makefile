@@ -25,7 +25,7 @@ LDLIBS := -luring -lnuma
 
 TEST_SRCS := $(wildcard selftests/*/*.c)
 # lib/runner/ is the runner's (a sourced script and a tool), not the tests'.
-LIB_SRCS := $(wildcard lib/*.c lib/pfnmap/*.c lib/mremap/*.c lib/uffd/*.c)
+LIB_SRCS := $(filter-out lib/runner/%,$(wildcard lib/*.c lib/*/*.c))
 LIB_HDRS := $(wildcard lib/*.h lib/*/*.h fixtures/kmod/uapi/*.h)
 LIB_OBJS := $(patsubst lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
 # An archive, so each test links only the lib objects (and libraries) it uses.

@@ -107,6 +107,9 @@ long mm_smaps_kb(const void *addr, const char *field);
  */
 int mm_probe(volatile char *p, bool write);
 
+/* Minor faults this process took so far (getrusage()), -1 on error. */
+long mm_minflt(void);
+
 /* mm_probe() of a read at @addr. */
 int mm_probe_read(const void *addr);
 

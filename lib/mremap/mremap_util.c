@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -177,15 +176,6 @@ long mremap_util_status_kb(const char *field)
 	kb = mm_field_kb(f, field, false);
 	fclose(f);
 	return kb;
-}
-
-long mremap_util_minflt(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru))
-		return -1;
-	return ru.ru_minflt;
 }
 
 void *mremap_util_reserve(size_t len, size_t align)

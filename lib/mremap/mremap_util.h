@@ -80,9 +80,6 @@ bool mremap_util_has_vmflag(const void *addr, const char *flag);
 /* A field of /proc/self/status in kB ("VmLck"), -1 when absent. */
 long mremap_util_status_kb(const char *field);
 
-/* Minor faults this process took so far. */
-long mremap_util_minflt(void);
-
 /*
  * Reserve @len bytes of address space aligned to @align (a power of two)
  * as one PROT_NONE mapping.  Returns MAP_FAILED on failure.

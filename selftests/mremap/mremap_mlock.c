@@ -37,12 +37,12 @@ FIXTURE_TEARDOWN(mremap_mlock)
 /* Write every page of the range; returns the minor faults that took. */
 static long touch_faults(char *addr, size_t len)
 {
-	long before = mremap_util_minflt();
+	long before = mm_minflt();
 	size_t off;
 
 	for (off = 0; off < len; off += MM_PAGE)
 		*(volatile char *)(addr + off) = 1;
-	return mremap_util_minflt() - before;
+	return mm_minflt() - before;
 }
 
 TEST_F(mremap_mlock, expand_in_place_populates)
