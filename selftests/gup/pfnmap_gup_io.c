@@ -8,13 +8,13 @@
  *
  * O_DIRECT on a block device pins the buffer in bio_iov_iter_get_pages()
  * (iov_iter_extract_pages() -> pin_user_pages_fast()), which gup-fast and
- * then check_vma_flags() (VM_IO | VM_PFNMAP -> -EFAULT) refuse.  A bio
- * that already holds pages is submitted short: bio_iov_iter_get_pages()
- * returns 0 once bio->bi_vcnt is non-zero, so a vector [ordinary page,
- * pfnmap page] transfers exactly the ordinary page, and [pfnmap page,
- * ordinary page] nothing (EFAULT): the edge of the refusal, asserted
- * exactly.  io_uring_register_buffers() pins with FOLL_LONGTERM
- * (io_pin_pages()) and is refused the same way.
+ * then check_vma_flags() (VM_IO | VM_PFNMAP -> -EFAULT) refuse.  At the
+ * edge, a vector [pfnmap page, ordinary page] moves nothing (EFAULT); in
+ * [ordinary page, pfnmap page] the bio is submitted short (after the
+ * ordinary page bio_iov_iter_get_pages() returns 0) and the block device
+ * moves the rest through the page cache, copying through the mapping:
+ * 8192 bytes, no pin, asserted exactly.  io_uring_register_buffers()
+ * pins with FOLL_LONGTERM (io_pin_pages()) and is refused the same way.
  */
 #include <errno.h>
 #include <liburing.h>
