@@ -32,7 +32,7 @@ LIB_OBJS := $(patsubst lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
 LIB_AR := $(OUT)/lib/libmm.a
 TEST_BINS := $(patsubst selftests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 TOOLS := $(OUT)/bin/kmsg_tail
-RUNNER_FILES := run_vmtests.sh selftests/categories selftests/expectations selftests/skips \
+RUNNER_FILES := run_vmtests.sh selftests/categories selftests/expectations selftests/skips selftests/kmsg_allow \
 		lib/runner/runner.sh
 
 .PHONY: all tests run_tests vm_run kernel install gen_tar check bench clean \
@@ -88,7 +88,7 @@ deps:
 install: all
 	@mkdir -p $(INSTALL_PATH)/selftests $(INSTALL_PATH)/lib/runner
 	cp run_vmtests.sh $(INSTALL_PATH)/
-	cp selftests/categories selftests/expectations selftests/skips $(INSTALL_PATH)/selftests/
+	cp selftests/categories selftests/expectations selftests/skips selftests/kmsg_allow $(INSTALL_PATH)/selftests/
 	cp lib/runner/runner.sh $(INSTALL_PATH)/lib/runner/
 	cp -r $(OUT)/tests $(OUT)/bin $(INSTALL_PATH)/
 	if [ -d $(OUT)/kmod ]; then cp -r $(OUT)/kmod $(INSTALL_PATH)/; fi

@@ -54,6 +54,7 @@ done
 KMSG_TAIL=$DIR/bin/kmsg_tail
 EXPECTATIONS=$HERE/selftests/expectations
 SKIPS=$HERE/selftests/skips
+KMSG_ALLOW=$HERE/selftests/kmsg_allow
 KVERSION=$(uname -r)
 IN_VM=0
 grep -q 'mmconf.vm=1' /proc/cmdline 2>/dev/null && IN_VM=1
@@ -207,7 +208,7 @@ run_case() {
 		"$out" | sed 's/^/# /' || true
 	status=$(case_status "$rc" "$out")
 	kmsg_new
-	bad=$(kmsg_bad_lines <"$KLINES")
+	bad=$(kmsg_bad_lines <"$KLINES" | kmsg_allow_filter "$id" "$KMSG_ALLOW")
 	taint1=$(cat /proc/sys/kernel/tainted)
 	# A kernel complaint outranks the harness's verdict; a hang outranks
 	# both (the case never finished).

@@ -39,6 +39,26 @@ kmsg_bad_lines() {
 	grep -E "$KMSG_BAD_RE" || true
 }
 
+# Drop from stdin the complaint lines a test provokes on purpose:
+# kmsg_allow_filter ID FILE.  FILE lines, tab-separated: TEST_ID_GLOB ERE
+# WHY.  Only a line of that test that matches ERE goes; everything else
+# stays a complaint.
+kmsg_allow_filter() {
+	local id=$1 file=$2 glob ere res=""
+	if [ -f "$file" ]; then
+		while IFS="$TAB" read -r glob ere _; do
+			case "$glob" in ''|'#'*) continue ;; esac
+			# shellcheck disable=SC2254
+			case "$id" in $glob) res="$res${res:+|}$ere" ;; esac
+		done <"$file"
+	fi
+	if [ -n "$res" ]; then
+		grep -vE -- "$res" || true
+	else
+		cat
+	fi
+}
+
 # New taint bits, minus the ignored ones: taint_new BEFORE AFTER
 taint_new() {
 	echo $(( $2 & ~$1 & ~TAINT_IGNORED ))
