@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 
+#include <string.h>
+
 #include "uffd/gup_pin.h"
 #include "gup/gup_target.h"
 #include "mm_harness.h"
@@ -82,7 +84,7 @@ static inline bool gup_target_get_or_skip(struct __test_metadata *_metadata,
 
 	*got = true;
 	ret = gup_target_get(t, req, why, sizeof(why));
-	if (ret == GUP_TARGET_SKIP)
+	if (ret == MM_SKIP)
 		SKIP(return false, "%s", why);
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	return true;
@@ -100,6 +102,45 @@ static inline bool gup_pin_open_or_skip(struct __test_metadata *_metadata,
 		SKIP(return false, "%s", why);
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	return true;
+}
+
+/*
+ * The module's region pages behind a target, watched: their page_count()
+ * when watching began.  A pfnmap page must never gain a reference.
+ */
+struct gup_watch {
+	uint64_t off[GUP_TARGET_MAX_WATCH];
+	unsigned int base[GUP_TARGET_MAX_WATCH];
+	int n;
+};
+
+/* Start watching T's region pages (none for targets without a region). */
+static inline void gup_watch_begin(struct __test_metadata *_metadata,
+				   struct gup_target *t, struct gup_watch *w)
+{
+	int ret;
+
+	w->n = gup_target_watch(t, w->off);
+	ret = gup_target_refs(t, w->off, w->n, w->base);
+	ASSERT_TRUE(!ret || ret == -EOPNOTSUPP)
+		TH_LOG("MMCONF_IOC_PAGE_INFO: %s", strerror(-ret));
+}
+
+/* The watched pages' counts are (back) at their baseline WHEN. */
+static inline void gup_watch_expect_steady(struct __test_metadata *_metadata,
+					   struct gup_target *t,
+					   const struct gup_watch *w,
+					   const char *when)
+{
+	unsigned int now = 0;
+	int i;
+
+	i = gup_target_refs_changed(t, w->off, w->n, w->base, &now);
+	ASSERT_LE(-1, i) TH_LOG("MMCONF_IOC_PAGE_INFO: %s", strerror(-i));
+	EXPECT_EQ(-1, i)
+		TH_LOG("%s: region page at mapping offset %#llx has page_count "
+		       "%u, was %u: a reference was taken on a pfnmap page",
+		       when, (unsigned long long)w->off[i], now, w->base[i]);
 }
 
 #endif /* MM_GUP_HARNESS_H */

@@ -53,7 +53,7 @@ static int gt_get_pfnmap(struct gup_target *t, char *why, size_t whylen)
 	t->pm_got = true;
 	ret = pfnmap_get(pm, &t->req.pfn, why, whylen);
 	if (ret)
-		return ret == MM_SKIP ? GUP_TARGET_SKIP : ret;
+		return ret;
 	t->addr = pm->addr;
 	t->len = pm->req.len;
 	t->refused = true;
@@ -159,7 +159,7 @@ static int gt_get_control(struct gup_target *t, char *why, size_t whylen)
 	}
 	ret = mapping_kind_env_prepare(&t->env, env_kind[kind], t->req.len, why, whylen);
 	if (ret)
-		return ret == 1 ? GUP_TARGET_SKIP : -EIO;
+		return ret == 1 ? MM_SKIP : -EIO;
 	t->env_got = true;
 	ret = gt_reserve(t, why, whylen);
 	if (ret)

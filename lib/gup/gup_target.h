@@ -8,7 +8,7 @@
  *
  *   struct gup_target t;
  *   ret = gup_target_get(&t, &req, why, sizeof(why));
- *     0; GUP_TARGET_SKIP (WHY: the kernel or machine lacks the provider
+ *     0; MM_SKIP (WHY: the kernel or machine lacks the provider
  *     or level, a SKIP); -errno (WHY says what failed).
  *   ... t.addr, t.len, t.refused ...
  *   gup_target_put(&t);      in every case, also after a failed get
@@ -32,7 +32,6 @@
 #include "mremap/mapping_kind.h"
 #include "pfnmap/pfnmap_provider.h"
 
-#define GUP_TARGET_SKIP	1
 
 enum gup_target_kind {
 	GUP_TARGET_PFNMAP,

@@ -34,9 +34,7 @@ FIXTURE(gup) {
 	struct gup_target t;
 	bool got;
 	struct gup_pin g;
-	uint64_t watch[GUP_TARGET_MAX_WATCH];
-	unsigned int base[GUP_TARGET_MAX_WATCH];
-	int nwatch;
+	struct gup_watch w;
 };
 
 FIXTURE_VARIANT(gup) {
@@ -87,35 +85,20 @@ static int gup_ranges(const struct gup_target *t, struct gup_range *r)
 static bool gup_get(struct __test_metadata *_metadata,
 		    FIXTURE_DATA(gup) *self, const FIXTURE_VARIANT(gup) *variant)
 {
-	int ret;
-
 	if (!gup_target_get_or_skip(_metadata, &self->t, &variant->req,
 				    &self->got))
 		return false;
 	if (!gup_pin_open_or_skip(_metadata, &self->g))
 		return false;
-	self->nwatch = gup_target_watch(&self->t, self->watch);
-	ret = gup_target_refs(&self->t, self->watch, self->nwatch, self->base);
-	ASSERT_TRUE(!ret || ret == -EOPNOTSUPP)
-		TH_LOG("MMCONF_IOC_PAGE_INFO: %s", strerror(-ret));
+	gup_watch_begin(_metadata, &self->t, &self->w);
 	return true;
 }
 
 /* The region pages' counts are back at (or still at) their baseline. */
 static void gup_check_refs(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(gup) *self, const char *when)
+			FIXTURE_DATA(gup) *self, const char *when)
 {
-	unsigned int now = 0;
-	int i;
-
-	i = gup_target_refs_changed(&self->t, self->watch, self->nwatch,
-				    self->base, &now);
-	ASSERT_LE(-1, i) TH_LOG("MMCONF_IOC_PAGE_INFO: %s", strerror(-i));
-	EXPECT_EQ(-1, i)
-		TH_LOG("%s: region page at mapping offset %#llx has page_count "
-		       "%u, was %u: a reference was taken on a pfnmap page",
-		       when, (unsigned long long)self->watch[i], now,
-		       self->base[i]);
+	gup_watch_expect_steady(_metadata, &self->t, &self->w, when);
 }
 
 /*

@@ -39,9 +39,7 @@ FIXTURE(gup_io) {
 	struct gup_blkdev d;
 	uint64_t seed;		/* the target's pattern */
 	uint64_t dseed;		/* the disk's pattern */
-	uint64_t watch[GUP_TARGET_MAX_WATCH];
-	unsigned int base[GUP_TARGET_MAX_WATCH];
-	int nwatch;
+	struct gup_watch w;
 };
 
 FIXTURE_VARIANT(gup_io) {
@@ -112,26 +110,14 @@ static bool io_get(struct __test_metadata *_metadata,
 	ASSERT_EQ((ssize_t)DISK_LEN, pwrite(self->d.fd, buf, DISK_LEN, 0))
 		TH_LOG("O_DIRECT write from the heap: %s", strerror(errno));
 	free(buf);
-	self->nwatch = gup_target_watch(&self->t, self->watch);
-	ret = gup_target_refs(&self->t, self->watch, self->nwatch, self->base);
-	ASSERT_TRUE(!ret || ret == -EOPNOTSUPP)
-		TH_LOG("MMCONF_IOC_PAGE_INFO: %s", strerror(-ret));
+	gup_watch_begin(_metadata, &self->t, &self->w);
 	return true;
 }
 
 static void io_check_refs(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(gup_io) *self, const char *when)
+			FIXTURE_DATA(gup_io) *self, const char *when)
 {
-	unsigned int now = 0;
-	int i;
-
-	i = gup_target_refs_changed(&self->t, self->watch, self->nwatch,
-				    self->base, &now);
-	ASSERT_LE(-1, i) TH_LOG("MMCONF_IOC_PAGE_INFO: %s", strerror(-i));
-	EXPECT_EQ(-1, i)
-		TH_LOG("%s: region page at mapping offset %#llx has page_count "
-		       "%u, was %u", when, (unsigned long long)self->watch[i],
-		       now, self->base[i]);
+	gup_watch_expect_steady(_metadata, &self->t, &self->w, when);
 }
 
 /* Disk bytes [doff, doff + len) hold pattern SEED at origin ORIGIN. */
