@@ -7,8 +7,7 @@
 
 #include "follow/follow_util.h"
 
-#define FU_PAGE		4096ULL
-#define FU_WORDS	(FU_PAGE / 8)
+#define FU_WORDS	(MM_PAGE / 8)
 #define FU_2M		(2ULL << 20)
 #define FU_1G		(1ULL << 30)
 
@@ -16,21 +15,21 @@ int follow_offsets(uint64_t len, uint64_t *out)
 {
 	const uint64_t offs[] = {
 		0,				/* first page */
-		FU_PAGE + 1,			/* 4 KiB + 1, unaligned */
+		MM_PAGE + 1,			/* 4 KiB + 1, unaligned */
 		FU_2M / 2 + 77 * 8 + 3,		/* inside the first 2 MiB */
 		FU_2M - FOLLOW_SPAN / 2,	/* across the first PMD */
-		FU_2M + FU_PAGE,		/* 2 MiB + 4 KiB */
-		512 * (FU_2M / 2) + 3 * FU_PAGE + 40,	/* past 512 MiB */
+		FU_2M + MM_PAGE,		/* 2 MiB + 4 KiB */
+		512 * (FU_2M / 2) + 3 * MM_PAGE + 40,	/* past 512 MiB */
 		FU_1G - FOLLOW_SPAN / 2,	/* across the first PUD */
-		FU_1G + 2 * FU_2M + FU_PAGE,	/* 1 GiB + 4 MiB + 4 KiB */
+		FU_1G + 2 * FU_2M + MM_PAGE,	/* 1 GiB + 4 MiB + 4 KiB */
 	};
 	size_t i;
 	int n = 0;
 
 	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
-		if (offs[i] + FOLLOW_SPAN <= len - FU_PAGE)
+		if (offs[i] + FOLLOW_SPAN <= len - MM_PAGE)
 			out[n++] = offs[i];
-	if (len >= FU_PAGE + FOLLOW_SPAN)
+	if (len >= MM_PAGE + FOLLOW_SPAN)
 		out[n++] = len - FOLLOW_SPAN;	/* the last bytes */
 	return n;
 }
@@ -38,7 +37,7 @@ int follow_offsets(uint64_t len, uint64_t *out)
 static uint64_t fu_word(const struct pfnmap *pm, uint64_t seed,
 			uint64_t page, unsigned int w)
 {
-	return pfnmap_kmod_value(seed, pm->req.off / FU_PAGE + page, w);
+	return pfnmap_kmod_value(seed, pm->req.off / MM_PAGE + page, w);
 }
 
 void follow_expect(const struct pfnmap *pm, uint64_t seed, uint64_t off,
@@ -50,7 +49,7 @@ void follow_expect(const struct pfnmap *pm, uint64_t seed, uint64_t off,
 
 	for (i = 0; i < len; i++) {
 		at = off + i;
-		v = fu_word(pm, seed, at / FU_PAGE, (at % FU_PAGE) / 8);
+		v = fu_word(pm, seed, at / MM_PAGE, (at % MM_PAGE) / 8);
 		b[i] = v >> (8 * (at % 8));
 	}
 }
@@ -63,11 +62,11 @@ int follow_fill(struct pfnmap *pm, uint64_t seed, const uint64_t *offs,
 	int i, ret;
 
 	for (i = 0; i < n; i++) {
-		last = (offs[i] + FOLLOW_SPAN - 1) / FU_PAGE;
-		for (p = offs[i] / FU_PAGE; p <= last; p++) {
+		last = (offs[i] + FOLLOW_SPAN - 1) / MM_PAGE;
+		for (p = offs[i] / MM_PAGE; p <= last; p++) {
 			for (w = 0; w < FU_WORDS; w++)
 				buf[w] = fu_word(pm, seed, p, w);
-			ret = pfnmap_write(pm, p * FU_PAGE, buf, sizeof(buf));
+			ret = pfnmap_write(pm, p * MM_PAGE, buf, sizeof(buf));
 			if (ret)
 				return ret;
 		}
@@ -78,7 +77,7 @@ int follow_fill(struct pfnmap *pm, uint64_t seed, const uint64_t *offs,
 int follow_path_equals(struct pfnmap *pm, uint64_t off, const void *buf,
 		       size_t len)
 {
-	unsigned char got[FU_PAGE];
+	unsigned char got[MM_PAGE];
 	int ret;
 
 	if (len > sizeof(got))

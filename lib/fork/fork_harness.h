@@ -14,12 +14,10 @@
 
 #include "fork/fork.h"
 #include "mm_harness.h"
+#include "mm_util.h"
 #include "pfnmap/pfnmap_harness.h"
 #include "pfnmap/pfnmap_provider.h"
 
-#define FORK_SZ_4K	4096ULL
-#define FORK_SZ_2M	(2ULL << 20)
-#define FORK_SZ_1G	(1ULL << 30)
 
 /* A read-write struct pfnmap_req; FORK_REQ() as a variant's .req. */
 #define FORK_PFNMAP_REQ(_p, _l, _sh, _off, _len)			\
@@ -39,29 +37,29 @@
  */
 #define FORK_PFNMAP_VARIANTS(f)						\
 	FIXTURE_VARIANT_ADD(f, kmod_pte) {				\
-		FORK_REQ(PFNMAP_KMOD, PTE, true, 0, 2 * FORK_SZ_2M) };	\
+		FORK_REQ(PFNMAP_KMOD, PTE, true, 0, 2 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, kmod_pmd) {				\
-		FORK_REQ(PFNMAP_KMOD, PMD, true, 0, 8 * FORK_SZ_2M) };	\
+		FORK_REQ(PFNMAP_KMOD, PMD, true, 0, 8 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, kmod_pud) {				\
-		FORK_REQ(PFNMAP_KMOD, PUD, true, 0, FORK_SZ_1G) };	\
+		FORK_REQ(PFNMAP_KMOD, PUD, true, 0, SZ_1G) };	\
 	FIXTURE_VARIANT_ADD(f, kmod_pte_private) {			\
-		FORK_REQ(PFNMAP_KMOD, PTE, false, 0, 2 * FORK_SZ_2M) };	\
+		FORK_REQ(PFNMAP_KMOD, PTE, false, 0, 2 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, prepare_pte) {				\
-		FORK_REQ(PFNMAP_PREPARE, PTE, true, 0, 2 * FORK_SZ_2M) }; \
+		FORK_REQ(PFNMAP_PREPARE, PTE, true, 0, 2 * SZ_2M) }; \
 	FIXTURE_VARIANT_ADD(f, prepare_pte_private) {			\
-		FORK_REQ(PFNMAP_PREPARE, PTE, false, 0, 2 * FORK_SZ_2M) }; \
+		FORK_REQ(PFNMAP_PREPARE, PTE, false, 0, 2 * SZ_2M) }; \
 	FIXTURE_VARIANT_ADD(f, vfio_pte) {				\
-		FORK_REQ(PFNMAP_VFIO, PTE, true, 0, 2 * FORK_SZ_2M) };	\
+		FORK_REQ(PFNMAP_VFIO, PTE, true, 0, 2 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, vfio_pmd) {				\
-		FORK_REQ(PFNMAP_VFIO, PMD, true, 0, 8 * FORK_SZ_2M) };	\
+		FORK_REQ(PFNMAP_VFIO, PMD, true, 0, 8 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, vfio_pud) {				\
-		FORK_REQ(PFNMAP_VFIO, PUD, true, 0, 2 * FORK_SZ_1G) };	\
+		FORK_REQ(PFNMAP_VFIO, PUD, true, 0, 2 * SZ_1G) };	\
 	FIXTURE_VARIANT_ADD(f, devmem_pte) {				\
-		FORK_REQ(PFNMAP_DEVMEM, PTE, true, 64 * FORK_SZ_2M,	\
-			 2 * FORK_SZ_2M) };				\
+		FORK_REQ(PFNMAP_DEVMEM, PTE, true, 64 * SZ_2M,	\
+			 2 * SZ_2M) };				\
 	FIXTURE_VARIANT_ADD(f, devmem_pte_private) {			\
-		FORK_REQ(PFNMAP_DEVMEM, PTE, false, 68 * FORK_SZ_2M,	\
-			 2 * FORK_SZ_2M) }
+		FORK_REQ(PFNMAP_DEVMEM, PTE, false, 68 * SZ_2M,	\
+			 2 * SZ_2M) }
 
 /* Entry bits the oracle checks after a fault, and their wanted values. */
 #define FORK_PT_MASK	(MMCONF_PT_SPECIAL | MMCONF_PT_WRITE)

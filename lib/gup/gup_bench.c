@@ -7,7 +7,6 @@
 
 #include "gup/gup_bench.h"
 
-#define GB_PAGE	4096ULL
 
 const char *gup_bench_name(unsigned long cmd)
 {
@@ -31,7 +30,7 @@ int gup_bench_run(struct gup_pin *g, unsigned long cmd, void *addr,
 	memset(&a, 0, sizeof(a));
 	a.addr = (uintptr_t)addr;
 	a.size = len;
-	a.nr_pages_per_call = len / GB_PAGE;
+	a.nr_pages_per_call = len / MM_PAGE;
 	a.gup_flags = write ? GUP_BENCH_FOLL_WRITE : 0;
 	a.test_flags = test_flags;
 	a.which_pages[0] = dump_page;
@@ -60,16 +59,16 @@ int gup_bench_longterm_start(struct gup_pin *g, void *addr, uint64_t len,
 
 int gup_bench_longterm_probe(struct gup_pin *g, bool fast)
 {
-	char *p = mmap(NULL, GB_PAGE, PROT_READ | PROT_WRITE,
+	char *p = mmap(NULL, MM_PAGE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int ret;
 
 	if (p == MAP_FAILED)
 		return -errno;
 	*(volatile char *)p = 1;
-	ret = gup_bench_longterm_start(g, p, GB_PAGE, true, fast);
+	ret = gup_bench_longterm_start(g, p, MM_PAGE, true, fast);
 	if (!ret)
 		gup_pin_stop(g);
-	munmap(p, GB_PAGE);
+	munmap(p, MM_PAGE);
 	return !ret ? 1 : ret == -EINVAL ? 0 : ret;
 }

@@ -20,9 +20,8 @@
 #include "uffd/gup_pin.h"
 #include "gup/gup_target.h"
 #include "mm_harness.h"
+#include "mm_util.h"
 
-#define GUP_SZ_2M	(2ULL << 20)
-#define GUP_SZ_1G	(1ULL << 30)
 
 #define GUP_PFN(_p, _l, _sh, _len)					\
 	.req = { .kind = GUP_TARGET_PFNMAP,				\
@@ -30,7 +29,7 @@
 			  .shared = _sh, .prot = PROT_READ | PROT_WRITE,	\
 			  .len = _len } }
 #define GUP_CONTROL(_k)							\
-	.req = { .kind = GUP_TARGET_##_k, .len = 2 * GUP_SZ_2M }
+	.req = { .kind = GUP_TARGET_##_k, .len = 2 * SZ_2M }
 
 /*
  * Lengths: two entries of the level where the provider has room, so a
@@ -39,27 +38,27 @@
  */
 #define GUP_PFNMAP_VARIANTS(f)						\
 	FIXTURE_VARIANT_ADD(f, kmod_pte) {				\
-		GUP_PFN(PFNMAP_KMOD, PTE, true, 2 * GUP_SZ_2M) };	\
+		GUP_PFN(PFNMAP_KMOD, PTE, true, 2 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, kmod_pte_private) {			\
-		GUP_PFN(PFNMAP_KMOD, PTE, false, 2 * GUP_SZ_2M) };	\
+		GUP_PFN(PFNMAP_KMOD, PTE, false, 2 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, kmod_pmd) {				\
-		GUP_PFN(PFNMAP_KMOD, PMD, true, 4 * GUP_SZ_2M) };	\
+		GUP_PFN(PFNMAP_KMOD, PMD, true, 4 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, kmod_pud) {				\
-		GUP_PFN(PFNMAP_KMOD, PUD, true, GUP_SZ_1G) };		\
+		GUP_PFN(PFNMAP_KMOD, PUD, true, SZ_1G) };		\
 	FIXTURE_VARIANT_ADD(f, prepare_pte) {				\
-		GUP_PFN(PFNMAP_PREPARE, PTE, true, 2 * GUP_SZ_2M) };	\
+		GUP_PFN(PFNMAP_PREPARE, PTE, true, 2 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, prepare_pte_private) {			\
-		GUP_PFN(PFNMAP_PREPARE, PTE, false, 2 * GUP_SZ_2M) };	\
+		GUP_PFN(PFNMAP_PREPARE, PTE, false, 2 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, vfio_pte) {				\
-		GUP_PFN(PFNMAP_VFIO, PTE, true, 2 * GUP_SZ_2M) };	\
+		GUP_PFN(PFNMAP_VFIO, PTE, true, 2 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, vfio_pmd) {				\
-		GUP_PFN(PFNMAP_VFIO, PMD, true, 4 * GUP_SZ_2M) };	\
+		GUP_PFN(PFNMAP_VFIO, PMD, true, 4 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, vfio_pud) {				\
-		GUP_PFN(PFNMAP_VFIO, PUD, true, 2 * GUP_SZ_1G) };	\
+		GUP_PFN(PFNMAP_VFIO, PUD, true, 2 * SZ_1G) };	\
 	FIXTURE_VARIANT_ADD(f, devmem_pte) {				\
-		GUP_PFN(PFNMAP_DEVMEM, PTE, true, 2 * GUP_SZ_2M) };	\
+		GUP_PFN(PFNMAP_DEVMEM, PTE, true, 2 * SZ_2M) };	\
 	FIXTURE_VARIANT_ADD(f, devmem_pte_private) {			\
-		GUP_PFN(PFNMAP_DEVMEM, PTE, false, 2 * GUP_SZ_2M) }
+		GUP_PFN(PFNMAP_DEVMEM, PTE, false, 2 * SZ_2M) }
 
 #define GUP_CONTROL_VARIANTS(f)						\
 	FIXTURE_VARIANT_ADD(f, control_anon) { GUP_CONTROL(ANON) };	\

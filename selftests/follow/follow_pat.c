@@ -278,6 +278,15 @@ static bool pd_get(struct __test_metadata *_metadata,
 	return true;
 }
 
+/*
+ * BAR offsets of the pat_devmem cases: 512 MiB in, where no other
+ * program's /dev/mem mapping lies.  On kernels with the PAT split leak
+ * (pfnmap_split, pfnmap_fork_vma's dontfork_part: a memtype left behind
+ * for the boot) a shared offset would find that leftover next to its own
+ * reservation.
+ */
+#define PD_OFF		(256 * SZ_2M)
+
 /* The list's type over [phys, phys + len), short name; NULL if none. */
 static const char *pd_listed(struct __test_metadata *_metadata,
 			     uint64_t phys, uint64_t len, uint64_t *s,
@@ -302,7 +311,7 @@ TEST_F(pat_devmem, plain_over_uc_minus)
 	const char *listed;
 	char *p2;
 
-	if (!pd_get(_metadata, self, 64 * SZ_2M))
+	if (!pd_get(_metadata, self, PD_OFF))
 		return;
 	listed = pd_listed(_metadata, pm->phys, pm->req.len, &s, &e);
 	ASSERT_STREQ("UC-", listed ?: "none");
@@ -339,7 +348,7 @@ TEST_F(pat_devmem, uc_minus_over_plain)
 	char *p1, *p2;
 	int sync_fd;
 
-	if (!pd_get(_metadata, self, 72 * SZ_2M))
+	if (!pd_get(_metadata, self, PD_OFF + 8 * SZ_2M))
 		return;
 	/* Use pages next to the provider's, which it does not map. */
 	phys = self->pm.phys + len;
@@ -385,7 +394,7 @@ TEST_F(pat_devmem, lifecycle)
 	pid_t child;
 	char *moved;
 
-	if (!pd_get(_metadata, self, 88 * SZ_2M))
+	if (!pd_get(_metadata, self, PD_OFF + 24 * SZ_2M))
 		return;
 	len = pm->req.len;
 	listed = pd_listed(_metadata, pm->phys, len, &s, &e);

@@ -83,7 +83,7 @@ static bool fork_prepare(struct __test_metadata *_metadata,
 /* The entry at page PAGE now. */
 static int fork_query(struct pfnmap *pm, uint64_t page, struct pfnmap_entry *e)
 {
-	const void *a = pm->addr + page * FORK_SZ_4K;
+	const void *a = pm->addr + page * SZ_4K;
 
 	return pfnmap_query(pm, &a, 1, e);
 }
@@ -98,7 +98,7 @@ static int fork_check_copied(struct pfnmap *pm, uint64_t cow, uint64_t cow_pfn,
 			     char *why, size_t len)
 {
 	uintptr_t s = (uintptr_t)pm->addr, e = s + pm->req.len;
-	uint64_t cow_off = cow * FORK_SZ_4K;
+	uint64_t cow_off = cow * SZ_4K;
 	struct pfnmap_entry ent;
 	char got[192];
 	int ret;
@@ -108,7 +108,7 @@ static int fork_check_copied(struct pfnmap *pm, uint64_t cow, uint64_t cow_pfn,
 					    fork_pfnmap_want(pm), FORK_PT_MASK, why, len);
 	if (pfnmap_check_entries(pm, 0, cow_off, s, e, fork_pfnmap_want(pm),
 				 FORK_PT_MASK, why, len) ||
-	    pfnmap_check_entries(pm, cow_off + FORK_SZ_4K, pm->req.len, s, e,
+	    pfnmap_check_entries(pm, cow_off + SZ_4K, pm->req.len, s, e,
 				 fork_pfnmap_want(pm), FORK_PT_MASK, why, len))
 		return -1;
 	ret = fork_query(pm, cow, &ent);
@@ -165,7 +165,7 @@ TEST_F(fork, entries_copied)
 		ASSERT_TRUE(e.level == MMCONF_LEVEL_PTE &&
 			    (e.flags & MMCONF_PT_WRITE) &&
 			    (!e.pfn_known ||
-			     e.pfn != pfnmap_pfn(pm, pm->addr + FORK_SZ_4K)))
+			     e.pfn != pfnmap_pfn(pm, pm->addr + SZ_4K)))
 			TH_LOG("a private write did not make a writable copy");
 		a.cow_pfn = e.pfn;
 	}
@@ -194,7 +194,7 @@ static long fork_access(struct pfnmap *pm, bool write, bool dry,
 
 	for (off = 0; off < pm->req.len; off += step) {
 		step = pfnmap_fit_level(pm, s, e, pm->addr + off) ==
-		       MMCONF_LEVEL_PTE ? FORK_SZ_4K : FORK_SZ_2M;
+		       MMCONF_LEVEL_PTE ? SZ_4K : SZ_2M;
 		p = dry ? &local : (volatile char *)pm->addr + off;
 		before = mm_minflt();
 		c = *p;
@@ -395,7 +395,7 @@ static int fork_data_child_private(struct fork_child *fc)
 	struct fork_data_arg *a = fc->arg;
 	FIXTURE_DATA(fork) *self = a->self;
 	struct pfnmap *pm = &self->pm;
-	uint64_t pfn = pfnmap_pfn(pm, pm->addr + a->p * FORK_SZ_4K);
+	uint64_t pfn = pfnmap_pfn(pm, pm->addr + a->p * SZ_4K);
 	struct pfnmap_entry e;
 	char why[512], got[192];
 	int64_t bad;
@@ -425,10 +425,10 @@ static int fork_data_child_private(struct fork_child *fc)
 		return fork_fail(fc, "the child's private write to page %llu "
 				 "reached the pfn (%s)",
 				 (unsigned long long)a->p, pm->path);
-	if (pfnmap_check_entries(pm, 0, a->p * FORK_SZ_4K, (uintptr_t)pm->addr,
+	if (pfnmap_check_entries(pm, 0, a->p * SZ_4K, (uintptr_t)pm->addr,
 				 (uintptr_t)pm->addr + pm->req.len,
 				 MMCONF_PT_SPECIAL, FORK_PT_MASK, why, sizeof(why)) ||
-	    pfnmap_check_entries(pm, (a->p + 1) * FORK_SZ_4K, pm->req.len,
+	    pfnmap_check_entries(pm, (a->p + 1) * SZ_4K, pm->req.len,
 				 (uintptr_t)pm->addr,
 				 (uintptr_t)pm->addr + pm->req.len,
 				 MMCONF_PT_SPECIAL, FORK_PT_MASK, why, sizeof(why)))
@@ -467,7 +467,7 @@ static void fork_data_parent_private(struct __test_metadata *_metadata,
 		       "pfn", (unsigned long long)a->q);
 	ASSERT_EQ(0, fork_query(pm, a->q, &e));
 	EXPECT_FALSE(e.pfn_known &&
-		     e.pfn == pfnmap_pfn(pm, pm->addr + a->q * FORK_SZ_4K))
+		     e.pfn == pfnmap_pfn(pm, pm->addr + a->q * SZ_4K))
 		TH_LOG("the parent's write to page %llu did not copy it",
 		       (unsigned long long)a->q);
 	ASSERT_EQ(0, fork_go(&self->fc));
@@ -490,8 +490,8 @@ TEST_F(fork, child_data)
 	if (!pm->req.shared) {
 		/* Inside the first 2 MiB, and past it. */
 		a.p = 300;
-		a.q = FORK_SZ_2M / FORK_SZ_4K + 1;
-		ASSERT_LT(a.q, pm->req.len / FORK_SZ_4K);
+		a.q = SZ_2M / SZ_4K + 1;
+		ASSERT_LT(a.q, pm->req.len / SZ_4K);
 		ASSERT_EQ(0, fork_start(&self->fc, fork_data_child_private, &a));
 		fork_data_parent_private(_metadata, self, &a);
 		return;

@@ -76,26 +76,26 @@ FIXTURE_VARIANT(fork_many) {
  */
 FIXTURE_VARIANT_ADD(fork_many, huge) {
 	.req = {
-		FORK_PFNMAP_REQ(PFNMAP_VFIO, PUD, true, 0, FORK_SZ_1G),
-		FORK_PFNMAP_REQ(PFNMAP_KMOD, PMD, true, 0, 8 * FORK_SZ_2M),
-		FORK_PFNMAP_REQ(PFNMAP_KMOD, PUD, true, 0, FORK_SZ_1G),
-		FORK_PFNMAP_REQ(PFNMAP_DEVMEM, PTE, true, 72 * FORK_SZ_2M,
-				2 * FORK_SZ_2M),
-		FORK_PFNMAP_REQ(PFNMAP_DEVMEM, PTE, false, 76 * FORK_SZ_2M,
-				2 * FORK_SZ_2M),
+		FORK_PFNMAP_REQ(PFNMAP_VFIO, PUD, true, 0, SZ_1G),
+		FORK_PFNMAP_REQ(PFNMAP_KMOD, PMD, true, 0, 8 * SZ_2M),
+		FORK_PFNMAP_REQ(PFNMAP_KMOD, PUD, true, 0, SZ_1G),
+		FORK_PFNMAP_REQ(PFNMAP_DEVMEM, PTE, true, 72 * SZ_2M,
+				2 * SZ_2M),
+		FORK_PFNMAP_REQ(PFNMAP_DEVMEM, PTE, false, 76 * SZ_2M,
+				2 * SZ_2M),
 	},
 };
 
 FIXTURE_VARIANT_ADD(fork_many, pte) {
 	.req = {
-		FORK_PFNMAP_REQ(PFNMAP_VFIO, PTE, true, 0, 2 * FORK_SZ_2M),
-		FORK_PFNMAP_REQ(PFNMAP_KMOD, PTE, true, 0, 2 * FORK_SZ_2M),
-		FORK_PFNMAP_REQ(PFNMAP_KMOD, PTE, false, 4 * FORK_SZ_2M,
-				2 * FORK_SZ_2M),
-		FORK_PFNMAP_REQ(PFNMAP_DEVMEM, PTE, true, 72 * FORK_SZ_2M,
-				2 * FORK_SZ_2M),
-		FORK_PFNMAP_REQ(PFNMAP_DEVMEM, PTE, false, 76 * FORK_SZ_2M,
-				2 * FORK_SZ_2M),
+		FORK_PFNMAP_REQ(PFNMAP_VFIO, PTE, true, 0, 2 * SZ_2M),
+		FORK_PFNMAP_REQ(PFNMAP_KMOD, PTE, true, 0, 2 * SZ_2M),
+		FORK_PFNMAP_REQ(PFNMAP_KMOD, PTE, false, 4 * SZ_2M,
+				2 * SZ_2M),
+		FORK_PFNMAP_REQ(PFNMAP_DEVMEM, PTE, true, 72 * SZ_2M,
+				2 * SZ_2M),
+		FORK_PFNMAP_REQ(PFNMAP_DEVMEM, PTE, false, 76 * SZ_2M,
+				2 * SZ_2M),
 	},
 };
 
@@ -166,7 +166,7 @@ static bool many_prepare(struct __test_metadata *_metadata,
 			return false;
 		for (j = 0; j < m->n && m->pm.km_open; j++)
 			ASSERT_EQ(0, pfnmap_kmod_refcount(&m->pm.km,
-					m->pm.req.off + m->samples[j] * FORK_SZ_4K,
+					m->pm.req.off + m->samples[j] * SZ_4K,
 					&m->ref[j]));
 	}
 	ret = fork_read_all(DEVMEM_PAT_LIST, &self->pat0);
@@ -195,7 +195,7 @@ static int many_check_map(struct many_map *m, bool write, char *why,
 	int64_t bad;
 
 	for (i = 0; i < m->n; i++)
-		a[i] = pm->addr + m->samples[i] * FORK_SZ_4K;
+		a[i] = pm->addr + m->samples[i] * SZ_4K;
 	ret = pfnmap_query(pm, a, m->n, ent);
 	if (ret) {
 		snprintf(why, len, "page-table query: %s", strerror(-ret));
@@ -212,7 +212,7 @@ static int many_check_map(struct many_map *m, bool write, char *why,
 		snprintf(why, len, "%s %s map+%#llx is %s; want %s",
 			 pfnmap_provider_name(pm->req.provider),
 			 pfnmap_level_name(pm->req.level),
-			 (unsigned long long)m->samples[i] * FORK_SZ_4K, got,
+			 (unsigned long long)m->samples[i] * SZ_4K, got,
 			 pfnmap_level_name(level));
 		return -1;
 	}
@@ -257,7 +257,7 @@ static void many_check_after(struct __test_metadata *_metadata,
 		m = &self->map[i];
 		for (j = 0; j < m->n && m->pm.km_open; j++) {
 			ASSERT_EQ(0, pfnmap_kmod_refcount(&m->pm.km,
-					m->pm.req.off + m->samples[j] * FORK_SZ_4K,
+					m->pm.req.off + m->samples[j] * SZ_4K,
 					&ref));
 			EXPECT_EQ(m->ref[j], ref)
 				TH_LOG("module page %llu: refcount %u before, "

@@ -126,7 +126,7 @@ static int vma_absent(struct pfnmap *pm, uint64_t off, uint64_t end,
 		      char *why, size_t len)
 {
 	int first = pfnmap_level(pm, pm->addr + off);
-	int last = pfnmap_level(pm, pm->addr + end - FORK_SZ_4K);
+	int last = pfnmap_level(pm, pm->addr + end - SZ_4K);
 
 	if (first != MMCONF_LEVEL_NONE || last != MMCONF_LEVEL_NONE) {
 		snprintf(why, len, "map+%#llx..%#llx is mapped (%s, %s)",
@@ -165,7 +165,7 @@ static int vma_dontfork_child(struct fork_child *fc)
 		return fork_fail(fc, "the child's entries below the "
 				 "MADV_DONTFORK part: %s", why);
 	for (i = 0; i < self->nsamples; i++)
-		if (self->samples[i] * FORK_SZ_4K < a->from &&
+		if (self->samples[i] * SZ_4K < a->from &&
 		    pfnmap_check_map(pm, self->seed, &self->samples[i], 1) >= 0)
 			return fork_fail(fc, "the child reads page %llu wrong",
 					 (unsigned long long)self->samples[i]);
@@ -196,7 +196,7 @@ static uint64_t vma_part_from(const struct pfnmap_req *req)
 	uint64_t size = pfnmap_level_size(req->level);
 
 	if (req->level == MMCONF_LEVEL_PTE)
-		return req->len / 2 + 3 * FORK_SZ_4K;
+		return req->len / 2 + 3 * SZ_4K;
 	return size / 2;
 }
 
@@ -285,7 +285,7 @@ TEST_F(fork_vma, wipeonfork_refused)
 		TH_LOG("MADV_WIPEONFORK of the mapping: %d (%s), want EINVAL",
 		       ret, strerror(errno));
 	errno = 0;
-	ret = madvise(pm->addr + FORK_SZ_4K, FORK_SZ_4K, MADV_WIPEONFORK);
+	ret = madvise(pm->addr + SZ_4K, SZ_4K, MADV_WIPEONFORK);
 	EXPECT_TRUE(ret == -1 && errno == EINVAL)
 		TH_LOG("MADV_WIPEONFORK of one page: %d (%s), want EINVAL",
 		       ret, strerror(errno));
@@ -357,7 +357,7 @@ static void vma_refcounts(struct __test_metadata *_metadata,
 		ref[i] = 0;
 		if (pm->km_open)
 			ASSERT_EQ(0, pfnmap_kmod_refcount(&pm->km, pm->req.off +
-					self->samples[i] * FORK_SZ_4K, &ref[i]));
+					self->samples[i] * SZ_4K, &ref[i]));
 	}
 }
 

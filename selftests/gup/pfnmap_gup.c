@@ -65,12 +65,12 @@ struct gup_range {
 static int gup_ranges(const struct gup_target *t, struct gup_range *r)
 {
 	uint64_t entry = t->req.kind == GUP_TARGET_PFNMAP ?
-			 pfnmap_level_size(t->req.pfn.level) : GUP_SZ_2M;
+			 pfnmap_level_size(t->req.pfn.level) : SZ_2M;
 	const struct gup_range all[] = {
 		{ 0, t->len, "the whole mapping" },
 		{ entry, entry, "the second entry" },
-		{ GUP_SZ_2M + 3 * SZ_4K, SZ_4K, "a page past 2 MiB" },
-		{ GUP_SZ_1G + 3 * SZ_4K, SZ_4K, "a page past 1 GiB" },
+		{ SZ_2M + 3 * SZ_4K, SZ_4K, "a page past 2 MiB" },
+		{ SZ_1G + 3 * SZ_4K, SZ_4K, "a page past 1 GiB" },
 		{ t->len - SZ_4K, SZ_4K, "the last page" },
 	};
 	int i, n = 0;

@@ -29,7 +29,7 @@
 #include "mm_util.h"
 
 #define SZ_64K		(64ULL << 10)
-#define DISK_LEN	(4 * GUP_SZ_2M)
+#define DISK_LEN	(4 * SZ_2M)
 /* BIO_MAX_VECS (256) pages: one bio's worth for blkdev_direct_IO() */
 #define IO_BIO_MAX_BYTES	(256 * SZ_4K)
 
@@ -77,9 +77,9 @@ static int io_ranges(const struct gup_target *t, struct io_range *r)
 {
 	const struct io_range all[] = {
 		{ 0, SZ_64K, "64 KiB at the start" },
-		{ GUP_SZ_2M + 3 * SZ_4K, SZ_64K, "64 KiB past 2 MiB" },
-		{ GUP_SZ_1G + 3 * SZ_4K, SZ_64K, "64 KiB past 1 GiB" },
-		{ 0, GUP_SZ_2M, "2 MiB at the start" },
+		{ SZ_2M + 3 * SZ_4K, SZ_64K, "64 KiB past 2 MiB" },
+		{ SZ_1G + 3 * SZ_4K, SZ_64K, "64 KiB past 1 GiB" },
+		{ 0, SZ_2M, "2 MiB at the start" },
 	};
 	int i, n = 0;
 
@@ -234,7 +234,7 @@ TEST_F(gup_io, odirect_write)
 static void io_direct_edge(struct __test_metadata *_metadata,
 			   FIXTURE_DATA(gup_io) *self, bool to_mem)
 {
-	uint64_t off = self->t.len > GUP_SZ_2M ? GUP_SZ_2M : 0, tdo, hdo;
+	uint64_t off = self->t.len > SZ_2M ? SZ_2M : 0, tdo, hdo;
 	ssize_t want, ret;
 	struct iovec iov[2];
 	char *heap, when[160];

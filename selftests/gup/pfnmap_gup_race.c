@@ -43,13 +43,13 @@ FIXTURE_VARIANT(gup_race) {
 };
 
 FIXTURE_VARIANT_ADD(gup_race, kmod_pmd) {
-	GUP_PFN(PFNMAP_KMOD, PMD, true, 4 * GUP_SZ_2M) };
+	GUP_PFN(PFNMAP_KMOD, PMD, true, 4 * SZ_2M) };
 FIXTURE_VARIANT_ADD(gup_race, kmod_pud) {
-	GUP_PFN(PFNMAP_KMOD, PUD, true, GUP_SZ_1G) };
+	GUP_PFN(PFNMAP_KMOD, PUD, true, SZ_1G) };
 FIXTURE_VARIANT_ADD(gup_race, vfio_pmd) {
-	GUP_PFN(PFNMAP_VFIO, PMD, true, 4 * GUP_SZ_2M) };
+	GUP_PFN(PFNMAP_VFIO, PMD, true, 4 * SZ_2M) };
 FIXTURE_VARIANT_ADD(gup_race, vfio_pud) {
-	GUP_PFN(PFNMAP_VFIO, PUD, true, GUP_SZ_1G) };
+	GUP_PFN(PFNMAP_VFIO, PUD, true, SZ_1G) };
 FIXTURE_VARIANT_ADD(gup_race, control_thp) { GUP_CONTROL(THP) };
 
 FIXTURE_SETUP(gup_race)
@@ -171,7 +171,7 @@ static void race_setup(struct race *r, struct gup_target *t,
 	r->g = g;
 	r->fd = -1;
 	r->flags = MAP_PRIVATE | MAP_ANONYMOUS;
-	r->step = GUP_SZ_2M;
+	r->step = SZ_2M;
 	if (!t->refused)
 		return;
 	r->flags = MAP_SHARED;

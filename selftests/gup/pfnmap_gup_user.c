@@ -63,8 +63,8 @@ FIXTURE_TEARDOWN(gup_user)
 /* Offsets tried: the start, past 2 MiB, past 1 GiB, the end (16 KiB each). */
 static int user_offsets(const struct gup_target *t, uint64_t *off)
 {
-	const uint64_t all[] = { 0, GUP_SZ_2M + 3 * SZ_4K,
-				 GUP_SZ_1G + 3 * SZ_4K, t->len - SZ_16K };
+	const uint64_t all[] = { 0, SZ_2M + 3 * SZ_4K,
+				 SZ_1G + 3 * SZ_4K, t->len - SZ_16K };
 	int i, n = 0;
 
 	for (i = 0; i < 4; i++)
