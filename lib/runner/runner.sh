@@ -135,6 +135,39 @@ expectation_matches() {
 	grep -qE -- "$ere" "$file"
 }
 
+# Judge what a failed case showed against its expectation:
+# expectation_verdict EXP HKIND OUT COMPLAINTS.  HKIND is the harness's
+# failure (fail, hang) or "" when it passed; OUT the file of what the case
+# printed; COMPLAINTS its kernel complaint lines, "" for none.  XFAIL only
+# when every piece is one the expectation records: each kind seen is one
+# of its KIND alternatives, its regex matches the harness output of a
+# failure and every single complaint line of a log.  Prints the kinds
+# seen ("fail", "log", "fail+log") and succeeds; else prints the piece
+# that did not match (the kind, or "log<TAB>line") and fails.
+expectation_verdict() {
+	local exp=$1 hkind=$2 out=$3 complaints=$4 kinds ere line seen=""
+	kinds="|${exp%%"$TAB"*}|"
+	ere=${exp#*"$TAB"}
+	ere=${ere%%"$TAB"*}
+	if [ -n "$hkind" ]; then
+		case "$kinds" in *"|$hkind|"*) ;; *) echo "$hkind"; return 1 ;; esac
+		grep -qE -- "$ere" "$out" || { echo "$hkind"; return 1; }
+		seen=$hkind
+	fi
+	if [ -n "$complaints" ]; then
+		line=$(printf '%s\n' "$complaints" | head -n 1)
+		case "$kinds" in *"|log|"*) ;; *) printf 'log\t%s\n' "$line"; return 1 ;; esac
+		line=$(printf '%s\n' "$complaints" | grep -vE -e "$ere" -e '^$' |
+			head -n 1) || true
+		if [ -n "$line" ]; then
+			printf 'log\t%s\n' "$line"
+			return 1
+		fi
+		seen=${seen:+$seen+}log
+	fi
+	echo "$seen"
+}
+
 # Every line of an expectations file is well formed: prints the bad ones.
 expectations_lint() {
 	awk -F '\t' '

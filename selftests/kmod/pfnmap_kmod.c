@@ -421,6 +421,8 @@ TEST_F(kmod_map, proc_mem)
 					     variant->off / SZ_4K, samples, n));
 	/* .access finds present entries only: GUP cannot fault pfnmaps in. */
 	kt_touch(self, variant);
+	/* What .access walks: each entry at the variant's level. */
+	kt_check_entries(_metadata, self, variant, 0);
 	ASSERT_EQ(0, pfnmap_kmod_reset_counters(&self->km));
 	fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -463,9 +465,12 @@ TEST_F(kmod_map, no_refs)
 	if (!kt_open(_metadata, self, variant))
 		return;
 	kt_touch(self, variant);
-	if (variant->write && variant->shared)
+	kt_check_entries(_metadata, self, variant, 0);
+	if (variant->write && variant->shared) {
 		pfnmap_kmod_fill_map(self->map, self->seed,
 				     variant->off / SZ_4K, samples, n);
+		kt_check_entries(_metadata, self, variant, 0);
+	}
 	for (i = 0; i < n; i++) {
 		uint64_t off = variant->off + samples[i] * SZ_4K;
 

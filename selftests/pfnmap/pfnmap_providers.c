@@ -130,6 +130,59 @@ static void prov_check(struct __test_metadata *_metadata,
 		       (unsigned long long)pm->phys, why);
 }
 
+/*
+ * The module's MAP_SHARED mappings are faulted in entry by entry, and its
+ * counters show who decided what.  Whether a huge entry fits (inside the
+ * VMA, pfn aligned) is the handler's call, as in vfio_pci_core's
+ * huge_fault: __thp_vma_allowable_orders() skips the alignment check for
+ * page faults ("Huge fault does the check in fault handlers").  What the
+ * kernel decides is the order it asks for: the largest one first
+ * (__handle_mm_fault(): create_huge_pud(), then create_huge_pmd()), and
+ * after VM_FAULT_FALLBACK the next one down, down to handle_pte_fault().
+ * So: every entry served at the level the placement allows, none at
+ * another, and where that is below the asked level, the asked level was
+ * tried first and declined.
+ */
+static void prov_check_kmod_faults(struct __test_metadata *_metadata,
+				   struct pfnmap *pm)
+{
+	uintptr_t start = (uintptr_t)pm->addr, end = start + pm->req.len, a;
+	uint64_t want[MMCONF_NR_LEVELS] = { 0 }, size;
+	struct mmconf_counters c;
+	unsigned int l, lowest = pm->req.level;
+
+	for (a = start; a < end; a = (a & ~(uintptr_t)(size - 1)) + size) {
+		l = pfnmap_fit_level(pm, start, end, (void *)a);
+		if (l < MMCONF_LEVEL_PTE || l > MMCONF_LEVEL_PUD)
+			break;
+		size = pfnmap_level_size(l);
+		want[l]++;
+		if (l < lowest)
+			lowest = l;
+	}
+	ASSERT_EQ(0, pfnmap_kmod_counters(&pm->km, &c));
+	for (l = MMCONF_LEVEL_PTE; l < MMCONF_NR_LEVELS; l++) {
+		uint64_t served = c.faults[l], allowed = want[l];
+
+		EXPECT_EQ(allowed, served)
+			TH_LOG("%s entries served: %llu, the placement allows "
+			       "%llu", pfnmap_level_name(l),
+			       (unsigned long long)served,
+			       (unsigned long long)allowed);
+	}
+	if (lowest < pm->req.level)
+		EXPECT_LE(1, c.fallbacks[pm->req.level])
+			TH_LOG("the kernel never asked the handler for a %s "
+			       "entry before it served %s ones",
+			       pfnmap_level_name(pm->req.level),
+			       pfnmap_level_name(lowest));
+}
+
+static bool prov_faulted_kmod(const struct pfnmap *pm)
+{
+	return pm->req.provider == PFNMAP_KMOD && pm->req.shared;
+}
+
 /* Touch every entry; each must be what the placement allows. */
 TEST_F(prov, level)
 {
@@ -140,7 +193,11 @@ TEST_F(prov, level)
 	if (!pfnmap_get_or_skip(_metadata, &self->pm, &variant->req, &self->got))
 		return;
 	start = (uintptr_t)pm->addr;
+	if (prov_faulted_kmod(pm))
+		ASSERT_EQ(0, pfnmap_kmod_reset_counters(&pm->km));
 	n = pfnmap_touch(pm, 0, pm->req.len, start, start + pm->req.len, false);
+	if (prov_faulted_kmod(pm))
+		prov_check_kmod_faults(_metadata, pm);
 	TH_LOG("%s: %llu entries, first one %s, oracle %s",
 	       pfnmap_provider_name(pm->req.provider), (unsigned long long)n,
 	       pfnmap_level_name(pfnmap_fit_level(pm, start,
@@ -172,9 +229,15 @@ TEST_F(prov, pattern)
 	ASSERT_EQ(0, pfnmap_fill_path(pm, self->seed, samples, n));
 	EXPECT_EQ(-1, pfnmap_check_map(pm, self->seed, samples, n))
 		TH_LOG("written through the second path, wrong in the mapping");
+	/* Read in: each entry at its level, not yet dirty. */
+	pfnmap_touch(pm, 0, pm->req.len, (uintptr_t)pm->addr,
+		     (uintptr_t)pm->addr + pm->req.len, false);
+	prov_check(_metadata, self, variant, 0);
 	if (!(variant->req.prot & PROT_WRITE)) {
 		EXPECT_TRUE(pfnmap_write_faults(pm->addr + pm->req.len - 1))
 			TH_LOG("a PROT_READ mapping took a write");
+		/* The refused write changed no entry. */
+		prov_check(_metadata, self, variant, 0);
 		return;
 	}
 	if (variant->req.shared) {
