@@ -306,6 +306,9 @@ unload_kmod() {
 main() {
 	local cat prog flags bin cases case id skipping=0 PREV=""
 	[ -n "$AFTER" ] && skipping=1
+	# TAP 13 with the plan last: results outside any case (kernel:*,
+	# kmod:*) are not known ahead.  vm_run re-emits the merged stream as
+	# KTAP v1 with the plan first.
 	[ "$LIST" -eq 1 ] || echo "TAP version 13"
 	[ "$LIST" -eq 1 ] || echo "# kernel $KVERSION, per-test timeout ${TIMEOUT}s"
 	if [ "$LIST" -eq 0 ]; then
