@@ -8,7 +8,7 @@ TIMEOUT ?= 120
 ACCEL ?= auto
 OUT ?= $(CURDIR)/out
 INSTALL_PATH ?= $(OUT)/install
-export KVER KSRC O T TESTS TIMEOUT ACCEL KMOD_ARGS
+export KVER KSRC O T TESTS TIMEOUT ACCEL KMOD_ARGS GOOD BAD
 
 # Set by the scripts in fixtures/vm (kernel.sh headers|build); set them by
 # hand to build the tests against another tree's uapi headers and harness.
@@ -36,7 +36,7 @@ RUNNER_FILES := run_vmtests.sh selftests/categories selftests/expectations selft
 		lib/runner/runner.sh
 
 .PHONY: all tests run_tests vm_run kernel install gen_tar check bench clean \
-	help deps
+	help deps bisect
 
 all:
 	@eval "$$(fixtures/vm/kernel.sh headers)" && \
@@ -80,6 +80,10 @@ vm_run:
 
 kernel:
 	@fixtures/vm/kernel.sh build >/dev/null
+
+# git bisect of KSRC between GOOD and BAD with vm_run at each step.
+bisect:
+	@fixtures/vm/bisect.sh
 
 deps:
 	@fixtures/vm/deps.sh
