@@ -8,7 +8,7 @@ TIMEOUT ?= 120
 ACCEL ?= auto
 OUT ?= $(CURDIR)/out
 INSTALL_PATH ?= $(OUT)/install
-export KVER KSRC O T TESTS TIMEOUT ACCEL KMOD_ARGS GOOD BAD
+export KVER KSRC O T TESTS TIMEOUT ACCEL KMOD_ARGS GOOD BAD REPEAT GDB GDB_PORT
 
 # Set by the scripts in fixtures/vm (kernel.sh headers|build); set them by
 # hand to build the tests against another tree's uapi headers and harness.
@@ -36,7 +36,7 @@ RUNNER_FILES := run_vmtests.sh selftests/categories selftests/expectations selft
 		lib/runner/runner.sh
 
 .PHONY: all tests run_tests vm_run kernel install gen_tar check bench clean \
-	help deps bisect
+	help deps bisect vm_shell
 
 all:
 	@eval "$$(fixtures/vm/kernel.sh headers)" && \
@@ -69,7 +69,7 @@ $(OUT)/bin/kmsg_tail: lib/runner/kmsg_tail.c
 # Run the suite on the kernel this machine is running.
 run_tests: all
 	./run_vmtests.sh -d $(OUT) $(if $(T),-t "$(T)") $(if $(TESTS),-n "$(TESTS)") \
-		--timeout $(TIMEOUT)
+		$(if $(REPEAT),--repeat $(REPEAT)) --timeout $(TIMEOUT)
 
 # Build the kernel, the tests and an initramfs, boot QEMU, run, report.
 # make exits 2 for any failing recipe: bisect with fixtures/vm/vm_run.sh.
@@ -77,6 +77,10 @@ vm_run:
 	@fixtures/vm/vm_run.sh || { rc=$$?; [ $$rc -ne 125 ] || echo "vm_run:" \
 		"exit 125 (kernel untestable), which make reports as 2; for" \
 		"git bisect run, call fixtures/vm/vm_run.sh itself" >&2; exit $$rc; }
+
+# The same VM with a shell on this terminal instead of the run.
+vm_shell:
+	@VM_SHELL=1 fixtures/vm/vm_run.sh
 
 kernel:
 	@fixtures/vm/kernel.sh build >/dev/null

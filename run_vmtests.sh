@@ -16,6 +16,7 @@ usage() {
 	cat <<USAGE
 usage: run_vmtests.sh [-t CATEGORIES] [-n GLOBS] [-l] [-h] [-d DIR]
                       [--timeout SECONDS] [--force] [--after TEST_ID]
+                      [--repeat N]
   -t CATS        run only these categories (comma or space separated)
   -n GLOBS       run only tests whose id matches one of these shell globs
                  (comma separated), e.g. -n '*vfio_pud.shrink'
@@ -24,6 +25,9 @@ usage: run_vmtests.sh [-t CATEGORIES] [-n GLOBS] [-l] [-h] [-d DIR]
   --timeout S    per-test timeout in seconds (default 120)
   --force        run vm-only categories outside a VM too
   --after ID     skip every test up to and including ID (crash recovery)
+  --repeat N     run each selected test N times; one result per test: ok
+                 when every run gave the same verdict, else "not ok ...
+                 # flaky: K of N runs ok" with the first differing verdict
 categories:
 $(grep -v '^#' "$HERE/selftests/categories" | awk 'NF { print "  " $1 }' | sort -u)
 USAGE
@@ -36,6 +40,7 @@ DIR=$HERE
 TIMEOUT=120
 FORCE=0
 AFTER=""
+REPEAT=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-t) CATS=$(echo "$2" | tr ',' ' '); shift ;;
@@ -45,12 +50,16 @@ while [ $# -gt 0 ]; do
 	--timeout) TIMEOUT=$2; shift ;;
 	--force) FORCE=1 ;;
 	--after) AFTER=$2; shift ;;
+	--repeat) REPEAT=$2; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "run_vmtests.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
 	esac
 	shift
 done
 
+case "$REPEAT" in
+''|*[!0-9]*|0) echo "run_vmtests.sh: --repeat wants a count >= 1, not '$REPEAT'" >&2; exit 2 ;;
+esac
 KMSG_TAIL=$DIR/bin/kmsg_tail
 EXPECTATIONS=$HERE/selftests/expectations
 SKIPS=$HERE/selftests/skips
@@ -251,6 +260,43 @@ run_case() {
 	rm -f "$out"
 }
 
+# --repeat N: run_case N times, one result.  Each run's verdict (report()
+# with expectations and gates, exactly as a single run) is taken from its
+# result line, which is kept as a diagnostic ("# run I: ok ...").  All
+# alike: that verdict, once; else the test is flaky: a failure naming how
+# many runs were ok, the first run's verdict and the first that differed.
+# Each run's "# START" reaches the host before the run does, so a crash
+# is still attributed to this test.
+repeat_case() {
+	local id=$1 bin=$2 case=$3 i=0 n0=$N out line verdict first="" other=""
+	local ok=0
+	out=${TMPDIR:-/tmp}/mmconf.repeat.$$
+	while [ "$i" -lt "$REPEAT" ]; do
+		i=$((i + 1))
+		echo "# START $id"
+		# In this shell, not a pipe: run_case advances the kmsg cursor.
+		run_case "$id" "$bin" "$case" >"$out"
+		N=$n0
+		sed -E -e '/^# START /d' -e "s/^((not )?ok [0-9]+ )/# run $i: \\1/" "$out"
+		line=$(grep -E '^(not )?ok [0-9]+ ' "$out" | tail -n 1) || true
+		verdict=$(echo "$line" | sed -E 's/^(not ok|ok) [0-9]+ [^ ]+/\1/')
+		case "$verdict" in ok|"ok # XFAIL"*) ok=$((ok + 1)) ;; esac
+		if [ -z "$first" ]; then
+			first=$verdict
+		elif [ -z "$other" ] && [ "${verdict%% *}" != "${first%% *}" ]; then
+			other="run $i: $verdict"
+		fi
+	done
+	rm -f "$out"
+	if [ -n "$other" ]; then
+		tap "not ok" "$id # flaky: $ok of $REPEAT runs ok; run 1: $first; $other"
+	elif [ "${first%% *}" = not ]; then
+		tap "not ok" "$id${first#not ok} (all $REPEAT runs)"
+	else
+		tap ok "$id${first#ok}"
+	fi
+}
+
 # The test module (fixtures/kmod), when one built for this very kernel is
 # beside the tests and not loaded yet: loaded before the first program
 # flagged "kmod" (before its baselines, so its out-of-tree taint is no
@@ -357,7 +403,11 @@ main() {
 				# late lines, not this case's.
 				kmsg_gate "kernel:after:${PREV:-boot}" \
 					"after ${PREV:-boot} ended, before $id started"
-				run_case "$id" "$bin" "$case"
+				if [ "$REPEAT" -gt 1 ]; then
+					repeat_case "$id" "$bin" "$case"
+				else
+					run_case "$id" "$bin" "$case"
+				fi
 				PREV=$id
 			fi
 		done
