@@ -8,7 +8,7 @@ TIMEOUT ?= 120
 ACCEL ?= auto
 OUT ?= $(CURDIR)/out
 INSTALL_PATH ?= $(OUT)/install
-export KVER KSRC O T TESTS TIMEOUT ACCEL KMOD_ARGS GOOD BAD REPEAT GDB GDB_PORT
+export KVER KSRC O T TESTS TIMEOUT ACCEL KMOD_ARGS GOOD BAD REPEAT GDB GDB_PORT JOBS
 
 # Set by the scripts in fixtures/vm (kernel.sh headers|build); set them by
 # hand to build the tests against another tree's uapi headers and harness.

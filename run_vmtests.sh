@@ -16,7 +16,7 @@ usage() {
 	cat <<USAGE
 usage: run_vmtests.sh [-t CATEGORIES] [-n GLOBS] [-l] [-h] [-d DIR]
                       [--timeout SECONDS] [--force] [--after TEST_ID]
-                      [--repeat N]
+                      [--repeat N] [-f IDS_FILE]
   -t CATS        run only these categories (comma or space separated)
   -n GLOBS       run only tests whose id matches one of these shell globs
                  (comma separated), e.g. -n '*vfio_pud.shrink'
@@ -25,6 +25,8 @@ usage: run_vmtests.sh [-t CATEGORIES] [-n GLOBS] [-l] [-h] [-d DIR]
   --timeout S    per-test timeout in seconds (default 120)
   --force        run vm-only categories outside a VM too
   --after ID     skip every test up to and including ID (crash recovery)
+  -f FILE        run only the test ids FILE lists, one a line (a shard
+                 of a sharded vm_run), in the suite's order
   --repeat N     run each selected test N times; one result per test: ok
                  when every run gave the same verdict, else "not ok ...
                  # flaky: K of N runs ok" with the first differing verdict
@@ -41,6 +43,7 @@ TIMEOUT=120
 FORCE=0
 AFTER=""
 REPEAT=1
+IDS_FILE=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-t) CATS=$(echo "$2" | tr ',' ' '); shift ;;
@@ -51,12 +54,17 @@ while [ $# -gt 0 ]; do
 	--force) FORCE=1 ;;
 	--after) AFTER=$2; shift ;;
 	--repeat) REPEAT=$2; shift ;;
+	-f) IDS_FILE=$2; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "run_vmtests.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
 	esac
 	shift
 done
 
+if [ -n "$IDS_FILE" ] && [ ! -r "$IDS_FILE" ]; then
+	echo "run_vmtests.sh: -f $IDS_FILE: no such file" >&2
+	exit 2
+fi
 case "$REPEAT" in
 ''|*[!0-9]*|0) echo "run_vmtests.sh: --repeat wants a count >= 1, not '$REPEAT'" >&2; exit 2 ;;
 esac
@@ -94,8 +102,14 @@ has_flag() {
 	return 1
 }
 
+# Without -f every id is in; with it, only those FILE lists.
+in_ids_file() {
+	[ -z "$IDS_FILE" ] || grep -qxF -- "$1" "$IDS_FILE"
+}
+
 id_selected() {
 	local glob
+	in_ids_file "$1" || return 1
 	[ -n "$GLOBS" ] || return 0
 	set -f	# the globs match test ids, not file names
 	for glob in $GLOBS; do
@@ -230,7 +244,7 @@ report() {
 }
 
 run_case() {
-	local id=$1 bin=$2 case=$3 taint0 taint1 rc=0 status bad out
+	local id=$1 bin=$2 case=$3 taint0 taint1 rc=0 status bad out t0
 	out=$(mktemp)
 	echo "# START $id"
 	# A WARN_ONCE()/printk_once() that fired in an earlier case (or at
@@ -243,7 +257,10 @@ run_case() {
 		echo 1 >"$CLEAR_WARN_ONCE" || true
 	fi
 	taint0=$(cat /proc/sys/kernel/tainted)
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	timeout -s KILL "$TIMEOUT" "$bin" -r "$case" >"$out" 2>&1 || rc=$?
+	# How long it took (a sharded vm_run balances its shards by it).
+	echo "# DURATION $id $(awk -v a="$t0" '{ printf "%.2f", $1 - a }' /proc/uptime)"
 	# The harness's own diagnostics, without its per-process TAP framing.
 	grep -vE '^(TAP version|1\.\.1$|(not )?ok 1 |# (Starting|PASSED|FAILED|Totals))' \
 		"$out" | sed 's/^/# /' || true
@@ -371,6 +388,8 @@ main() {
 		bin=$DIR/tests/$prog
 		if [ ! -x "$bin" ]; then
 			[ "$LIST" -eq 1 ] && { echo "$cat $prog (not built)"; continue; }
+			# A shard reports a program only when it was dealt it.
+			in_ids_file "$prog" || continue
 			tap "not ok" "$prog # not built: $bin missing (make all)"
 			continue
 		fi
@@ -383,6 +402,7 @@ main() {
 		if ! cases=$("$bin" --list-cases 2>/dev/null) || [ -z "$cases" ]; then
 			[ "$skipping" -eq 1 ] && continue
 			[ "$LIST" -eq 1 ] && { echo "$cat $prog (lists no cases)"; continue; }
+			in_ids_file "$prog" || continue
 			tap "not ok" "$prog # lists no cases: does it end in MM_HARNESS_MAIN (lib/mm_harness.h)?"
 			continue
 		fi
