@@ -20,8 +20,9 @@
  * target), else a second ivshmem device opened through lib/pfnmap/vfio.h (for
  * /dev/mem, the other device than the one whose BAR /dev/mem maps).
  *
- * Not yet: reading intel-iommu's page tables (CONFIG_INTEL_IOMMU_DEBUGFS)
- * to compare each IOVA's physical address with the BAR's.
+ * And the IOMMU really maps those pfns: intel-iommu's page tables, read
+ * back through its debugfs (lib/follow/iommu_pt.h), translate every
+ * sampled IOVA to the physical address the mapping has at that offset.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@
 
 #include "follow/follow_dma.h"
 #include "follow/follow_util.h"
+#include "follow/iommu_pt.h"
 #include "mm_harness.h"
 #include "mm_util.h"
 #include "pfnmap/pfnmap_harness.h"
@@ -45,6 +47,7 @@ FIXTURE(dma) {
 	struct vfio_bar dev;	/* the DMA device when not pm's own */
 	bool dev_open;
 	int cfd;		/* the container MAP_DMA goes to */
+	const char *bdf;	/* the device whose domain that is */
 	bool accepted;		/* the kernel takes these pfns for DMA */
 };
 
@@ -109,6 +112,7 @@ static bool dma_get(struct __test_metadata *_metadata,
 	if (bar->noiommu)
 		SKIP(return false, "vfio no-IOMMU mode: no type1 DMA mapping");
 	self->cfd = bar->container_fd;
+	self->bdf = bar->bdf;
 	return true;
 }
 
@@ -251,6 +255,101 @@ TEST_F(dma, device_reads_only)
 	ASSERT_EQ(0, follow_dma_unmap(self->cfd, IOVA, len, &unmapped));
 	EXPECT_EQ(len, unmapped);
 	dma_map_range(_metadata, self, SZ_2M, SZ_2M);
+}
+
+/*
+ * Look the IOVAs of the sample offsets up in the DMA device's domain.
+ * False after a SKIP (the kernel does not claim the debugfs).
+ */
+static bool dma_iommu_lookup(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(dma) *self, const uint64_t *offs,
+			     int n, struct iommu_pt_entry *e)
+{
+	uint64_t iovas[FOLLOW_MAX_OFFS];
+	char why[512];
+	int i, ret;
+
+	for (i = 0; i < n; i++)
+		iovas[i] = IOVA + offs[i];
+	ret = iommu_pt_lookup(self->bdf, iovas, n, e, why, sizeof(why));
+	if (ret == MM_SKIP)
+		SKIP(return false, "%s", why);
+	EXPECT_EQ(0, ret) TH_LOG("IOMMU page tables of %s: %s", self->bdf,
+				 why);
+	return !ret;
+}
+
+/*
+ * The IOMMU maps the pfns follow_fault_pfn() found: after MAP_DMA of the
+ * whole mapping (vfio_pin_pages_remote() collects the contiguous pfns,
+ * vfio_iommu_map() -> iommu_map() programs them, as superpages where
+ * IOVA and pfn allow), the leaf of every sampled IOVA in the DMA
+ * device's domain translates it to the physical address the mapping has
+ * at that offset, readable, and writable exactly when the device may
+ * write (VFIO_DMA_MAP_FLAG_WRITE -> IOMMU_WRITE -> DMA_PTE_WRITE).
+ * After UNMAP_DMA no leaf maps them; a refused MAP_DMA (the module's RAM)
+ * leaves none.
+ */
+TEST_F(dma, iommu_maps_pfns)
+{
+	uint64_t offs[FOLLOW_MAX_OFFS], len = variant->req.len, unmapped = 0;
+	bool writes = variant->req.prot & PROT_WRITE;
+	struct iommu_pt_entry e[FOLLOW_MAX_OFFS];
+	int i, n, ret, sizes[3] = { 0 };
+	uint64_t want;
+	char desc[160];
+
+	if (!dma_get(_metadata, self, variant))
+		return;
+	n = follow_offsets(len, offs);
+	ret = follow_dma_map_prot(self->cfd, self->pm.addr, IOVA, len, writes);
+	if (!self->accepted) {
+		EXPECT_EQ(-EFAULT, ret) TH_LOG("MAP_DMA of RAM behind a pfnmap: "
+					       "%s", strerror(-ret));
+		if (!dma_iommu_lookup(_metadata, self, offs, n, e))
+			return;
+		for (i = 0; i < n; i++) {
+			iommu_pt_describe(&e[i], desc, sizeof(desc));
+			EXPECT_EQ(0, e[i].size)
+				TH_LOG("after a refused MAP_DMA: %s", desc);
+		}
+		return;
+	}
+	ASSERT_EQ(0, ret) TH_LOG("MAP_DMA of the whole %s mapping: %s",
+				 writes ? "writable" : "read-only",
+				 strerror(-ret));
+	if (!dma_iommu_lookup(_metadata, self, offs, n, e))
+		goto unmap;
+	for (i = 0; i < n; i++) {
+		want = pfnmap_pfn(&self->pm, self->pm.addr + offs[i]) * MM_PAGE +
+		       offs[i] % MM_PAGE;
+		iommu_pt_describe(&e[i], desc, sizeof(desc));
+		EXPECT_NE(0, e[i].size) TH_LOG("map+%#llx: %s",
+					       (unsigned long long)offs[i],
+					       desc);
+		if (!e[i].size)
+			continue;
+		sizes[e[i].size == SZ_1G ? 2 : e[i].size == SZ_2M]++;
+		EXPECT_EQ(want, e[i].phys)
+			TH_LOG("map+%#llx: %s, the mapping's page is at phys "
+			       "%#llx", (unsigned long long)offs[i], desc,
+			       (unsigned long long)want);
+		EXPECT_TRUE(e[i].raw & IOMMU_PT_READ) TH_LOG("%s", desc);
+		EXPECT_EQ(writes, !!(e[i].raw & IOMMU_PT_WRITE))
+			TH_LOG("%s: the device may%s write", desc,
+			       writes ? "" : " not");
+	}
+	TH_LOG("IOMMU leaves of the %d sampled IOVAs: %d 4K, %d 2M, %d 1G",
+	       n, sizes[0], sizes[1], sizes[2]);
+unmap:
+	ASSERT_EQ(0, follow_dma_unmap(self->cfd, IOVA, len, &unmapped));
+	EXPECT_EQ(len, unmapped);
+	if (!dma_iommu_lookup(_metadata, self, offs, n, e))
+		return;
+	for (i = 0; i < n; i++) {
+		iommu_pt_describe(&e[i], desc, sizeof(desc));
+		EXPECT_EQ(0, e[i].size) TH_LOG("after UNMAP_DMA: %s", desc);
+	}
 }
 
 MM_HARNESS_MAIN
