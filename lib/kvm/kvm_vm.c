@@ -203,6 +203,16 @@ int kvm_vm_run(struct kvm_vm *vm, unsigned int *exit, uint64_t *mmio_gpa,
 	return run->exit_reason == KVM_EXIT_HLT ? 0 : -EIO;
 }
 
+void kvm_vm_last_mmio(const struct kvm_vm *vm, struct kvm_vm_mmio *mmio)
+{
+	const struct kvm_run *run = vm->run;
+
+	mmio->gpa = run->mmio.phys_addr;
+	mmio->len = run->mmio.len;
+	mmio->is_write = run->mmio.is_write;
+	memcpy(mmio->data, run->mmio.data, sizeof(mmio->data));
+}
+
 int kvm_vm_dirty_log(struct kvm_vm *vm, unsigned int slot, void *bitmap)
 {
 	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };

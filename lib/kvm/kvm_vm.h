@@ -25,6 +25,7 @@
 #ifndef MM_KVM_VM_H
 #define MM_KVM_VM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,7 +60,8 @@ void kvm_vm_close(struct kvm_vm *vm);
 
 /*
  * KVM_SET_USER_MEMORY_REGION: slot SLOT maps [gpa, gpa + size) to HVA
- * with FLAGS (KVM_MEM_LOG_DIRTY_PAGES...); SIZE 0 deletes it.
+ * with FLAGS (KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY: guest writes
+ * exit as KVM_EXIT_MMIO); SIZE 0 deletes it.
  */
 int kvm_vm_set_slot(struct kvm_vm *vm, unsigned int slot, uint64_t gpa,
 		    void *hva, uint64_t size, unsigned int flags);
@@ -76,6 +78,17 @@ struct kvm_vm_cmd *kvm_vm_cmds(struct kvm_vm *vm);
  */
 int kvm_vm_run(struct kvm_vm *vm, unsigned int *exit, uint64_t *mmio_gpa,
 	       unsigned int *done);
+
+/* What the last KVM_EXIT_MMIO asked userspace to do (kvm_run.mmio). */
+struct kvm_vm_mmio {
+	uint64_t gpa;
+	uint32_t len;
+	bool is_write;
+	uint8_t data[8];	/* the bytes a write stores */
+};
+
+/* kvm_run.mmio of the last exit; meaningful after KVM_EXIT_MMIO only. */
+void kvm_vm_last_mmio(const struct kvm_vm *vm, struct kvm_vm_mmio *mmio);
 
 /* KVM_GET_DIRTY_LOG of SLOT into BITMAP (one bit per 4 KiB page). */
 int kvm_vm_dirty_log(struct kvm_vm *vm, unsigned int slot, void *bitmap);
