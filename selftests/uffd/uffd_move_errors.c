@@ -453,4 +453,298 @@ TEST(mmap_changing)
 	close(uffd);
 }
 
+/*
+ * The boundary pairs: for each check that refuses, the last input it
+ * refuses and the first it accepts.
+ *
+ * Alignment and length: validate_range() (6.12 fs/userfaultfd.c, 7.2
+ * mm/userfaultfd.c) refuses start & ~PAGE_MASK, len & ~PAGE_MASK and
+ * !len with EINVAL before .move is written.  Refused: one byte short of
+ * the next page; accepted: that page.
+ */
+TEST_F(err, edge_src_unaligned)
+{
+	ASSERT_MOVE_FAILS(-EINVAL, UFFD_MOVE_UNWRITTEN, self->dst,
+			   self->src + PAGE - 1, PAGE, 0);
+}
+
+TEST_F(err, edge_src_aligned)
+{
+	int64_t moved;
+
+	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, self->src + PAGE, PAGE,
+			       0, &moved));
+	EXPECT_EQ((int64_t)PAGE, moved);
+	EXPECT_EQ(-1, uffd_util_check(self->dst, 1, 1));
+	EXPECT_TRUE(uffd_util_range_empty(self->dst + PAGE, NPAGES - 1));
+	EXPECT_TRUE(uffd_util_range_empty(self->src + PAGE, 1));
+	EXPECT_EQ(-1, uffd_util_check(self->src, 1, 0));
+	EXPECT_EQ(-1, uffd_util_check(self->src + 2 * PAGE, 2, 2));
+}
+
+TEST_F(err, edge_dst_unaligned)
+{
+	ASSERT_MOVE_FAILS(-EINVAL, UFFD_MOVE_UNWRITTEN, self->dst + PAGE - 1,
+			   self->src, PAGE, 0);
+}
+
+TEST_F(err, edge_dst_aligned)
+{
+	int64_t moved;
+
+	ASSERT_EQ(0, uffd_move(self->uffd, self->dst + PAGE, self->src, PAGE,
+			       0, &moved));
+	EXPECT_EQ((int64_t)PAGE, moved);
+	EXPECT_TRUE(uffd_util_range_empty(self->dst, 1));
+	EXPECT_EQ(-1, uffd_util_check(self->dst + PAGE, 1, 0));
+	EXPECT_TRUE(uffd_util_range_empty(self->dst + 2 * PAGE, NPAGES - 2));
+	EXPECT_TRUE(uffd_util_range_empty(self->src, 1));
+}
+
+TEST_F(err, edge_len_unaligned)
+{
+	ASSERT_MOVE_FAILS(-EINVAL, UFFD_MOVE_UNWRITTEN, self->dst, self->src,
+			   2 * PAGE - 1, 0);
+}
+
+/* Accepted counterpart of edge_len_unaligned (and of len_zero: one page). */
+static void err_expect_moved_head(struct __test_metadata *_metadata,
+				  FIXTURE_DATA(err) *self, size_t npages)
+{
+	int64_t moved;
+
+	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, self->src, npages * PAGE,
+			       0, &moved));
+	EXPECT_EQ((int64_t)(npages * PAGE), moved);
+	EXPECT_EQ(-1, uffd_util_check(self->dst, npages, 0));
+	EXPECT_TRUE(uffd_util_range_empty(self->dst + npages * PAGE,
+					  NPAGES - npages));
+	EXPECT_TRUE(uffd_util_range_empty(self->src, npages));
+	EXPECT_EQ(-1, uffd_util_check(self->src + npages * PAGE, 4 - npages,
+				      npages));
+}
+
+TEST_F(err, edge_len_one_page)
+{
+	err_expect_moved_head(_metadata, self, 1);
+}
+
+TEST_F(err, edge_len_aligned)
+{
+	err_expect_moved_head(_metadata, self, 2);
+}
+
+/*
+ * The range must lie in one VMA: move_pages() refuses src_start + len >
+ * src_vma->vm_end and dst_start + len > dst_vma->vm_end with EINVAL
+ * (written to .move), before validate_move_areas() and the page walk,
+ * whichever VMA the start is in.
+ *
+ * src: three VMAs of 4 pages, read-only / read-write / read-only, all
+ * 12 pages filled; the middle one is the source.  Refused: one page past
+ * its end, and starting one page before its start (so in the read-only
+ * VMA, whose range check fails first); accepted: exactly it.
+ */
+#define EDGE_SRC_SALT	900
+
+static char *err_map_src_edges(struct __test_metadata *_metadata)
+{
+	char *area = uffd_util_map(12 * PAGE, PAGE);
+
+	EXPECT_NE(MAP_FAILED, area);
+	if (area == MAP_FAILED)
+		return area;
+	EXPECT_EQ(0, madvise(area, 12 * PAGE, MADV_NOHUGEPAGE));
+	uffd_util_fill(area, 12, EDGE_SRC_SALT);
+	EXPECT_EQ(0, mprotect(area, 4 * PAGE, PROT_READ));
+	EXPECT_EQ(0, mprotect(area + 8 * PAGE, 4 * PAGE, PROT_READ));
+	return area;
+}
+
+static void err_expect_src_refused(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(err) *self, size_t first,
+				   size_t npages)
+{
+	char *area = err_map_src_edges(_metadata);
+	int64_t moved;
+
+	ASSERT_NE(MAP_FAILED, area);
+	ASSERT_EQ(-EINVAL, uffd_move(self->uffd, self->dst, area + first * PAGE,
+				     npages * PAGE, 0, &moved));
+	EXPECT_EQ(-EINVAL, moved);
+	EXPECT_TRUE(uffd_util_range_empty(self->dst, NPAGES));
+	EXPECT_EQ(-1, uffd_util_check(area, 12, EDGE_SRC_SALT));
+	munmap(area, 12 * PAGE);
+}
+
+TEST_F(err, edge_src_past_vma_end)
+{
+	err_expect_src_refused(_metadata, self, 4, 5);
+}
+
+TEST_F(err, edge_src_before_vma_start)
+{
+	err_expect_src_refused(_metadata, self, 3, 5);
+}
+
+TEST_F(err, edge_src_whole_vma)
+{
+	char *area = err_map_src_edges(_metadata);
+	int64_t moved;
+
+	ASSERT_NE(MAP_FAILED, area);
+	ASSERT_EQ(0, uffd_move(self->uffd, self->dst, area + 4 * PAGE,
+			       4 * PAGE, 0, &moved));
+	EXPECT_EQ((int64_t)(4 * PAGE), moved);
+	EXPECT_EQ(-1, uffd_util_check(self->dst, 4, EDGE_SRC_SALT + 4));
+	EXPECT_TRUE(uffd_util_range_empty(area + 4 * PAGE, 4));
+	EXPECT_EQ(-1, uffd_util_check(area, 4, EDGE_SRC_SALT));
+	EXPECT_EQ(-1, uffd_util_check(area + 8 * PAGE, 4, EDGE_SRC_SALT + 8));
+	munmap(area, 12 * PAGE);
+}
+
+/*
+ * dst: 12 pages with only the middle 4 registered (registering splits
+ * the VMA there), so its neighbours are unregistered VMAs.  Same edges.
+ */
+static char *err_map_dst_edges(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(err) *self)
+{
+	char *area = uffd_util_map(12 * PAGE, PAGE);
+
+	EXPECT_NE(MAP_FAILED, area);
+	if (area == MAP_FAILED)
+		return area;
+	EXPECT_EQ(0, madvise(area, 12 * PAGE, MADV_NOHUGEPAGE));
+	EXPECT_EQ(0, uffd_register(self->uffd, area + 4 * PAGE, 4 * PAGE,
+				   UFFDIO_REGISTER_MODE_MISSING, NULL));
+	return area;
+}
+
+static void err_expect_dst_refused(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(err) *self, size_t first,
+				   size_t npages)
+{
+	char *area = err_map_dst_edges(_metadata, self);
+	int64_t moved;
+
+	ASSERT_NE(MAP_FAILED, area);
+	uffd_util_fill(self->src + 4 * PAGE, 4, 4);
+	ASSERT_EQ(-EINVAL, uffd_move(self->uffd, area + first * PAGE, self->src,
+				     npages * PAGE, 0, &moved));
+	EXPECT_EQ(-EINVAL, moved);
+	EXPECT_TRUE(uffd_util_range_empty(area, 12));
+	EXPECT_EQ(-1, uffd_util_check(self->src, 8, 0));
+	munmap(area, 12 * PAGE);
+}
+
+TEST_F(err, edge_dst_past_vma_end)
+{
+	err_expect_dst_refused(_metadata, self, 4, 5);
+}
+
+TEST_F(err, edge_dst_before_vma_start)
+{
+	err_expect_dst_refused(_metadata, self, 3, 5);
+}
+
+TEST_F(err, edge_dst_whole_vma)
+{
+	char *area = err_map_dst_edges(_metadata, self);
+	int64_t moved;
+
+	ASSERT_NE(MAP_FAILED, area);
+	ASSERT_EQ(0, uffd_move(self->uffd, area + 4 * PAGE, self->src,
+			       4 * PAGE, 0, &moved));
+	EXPECT_EQ((int64_t)(4 * PAGE), moved);
+	EXPECT_EQ(-1, uffd_util_check(area + 4 * PAGE, 4, 0));
+	EXPECT_TRUE(uffd_util_range_empty(area, 4));
+	EXPECT_TRUE(uffd_util_range_empty(area + 8 * PAGE, 4));
+	EXPECT_TRUE(uffd_util_range_empty(self->src, 4));
+	munmap(area, 12 * PAGE);
+}
+
+/*
+ * Overlapping src and dst: there is no overlap check, the page walk
+ * decides.  Moving up, a destination page the source still holds is
+ * refused by move_pages_pte() (!pte_none(orig_dst_pte): EEXIST, nothing
+ * moved); moving down, each page goes to a slot already emptied.  At
+ * each end: an overlap of one page vs exactly adjacent, in one
+ * registered VMA of 8 pages.
+ */
+#define EDGE_OVL_SALT	950
+
+static char *err_map_overlap(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(err) *self, size_t first)
+{
+	char *area = uffd_util_map(NPAGES * PAGE, PAGE);
+
+	EXPECT_NE(MAP_FAILED, area);
+	if (area == MAP_FAILED)
+		return area;
+	EXPECT_EQ(0, madvise(area, NPAGES * PAGE, MADV_NOHUGEPAGE));
+	uffd_util_fill(area + first * PAGE, 4, EDGE_OVL_SALT);
+	EXPECT_EQ(0, uffd_register(self->uffd, area, NPAGES * PAGE,
+				   UFFDIO_REGISTER_MODE_MISSING, NULL));
+	return area;
+}
+
+TEST_F(err, edge_overlap_dst_above_by_one)
+{
+	char *area = err_map_overlap(_metadata, self, 0);
+	int64_t moved;
+
+	ASSERT_NE(MAP_FAILED, area);
+	ASSERT_EQ(-EEXIST, uffd_move(self->uffd, area + 3 * PAGE, area,
+				     4 * PAGE, 0, &moved));
+	EXPECT_EQ(-EEXIST, moved);
+	EXPECT_EQ(-1, uffd_util_check(area, 4, EDGE_OVL_SALT));
+	EXPECT_TRUE(uffd_util_range_empty(area + 4 * PAGE, NPAGES - 4));
+	munmap(area, NPAGES * PAGE);
+}
+
+TEST_F(err, edge_adjacent_dst_above)
+{
+	char *area = err_map_overlap(_metadata, self, 0);
+	int64_t moved;
+
+	ASSERT_NE(MAP_FAILED, area);
+	ASSERT_EQ(0, uffd_move(self->uffd, area + 4 * PAGE, area, 4 * PAGE, 0,
+			       &moved));
+	EXPECT_EQ((int64_t)(4 * PAGE), moved);
+	EXPECT_TRUE(uffd_util_range_empty(area, 4));
+	EXPECT_EQ(-1, uffd_util_check(area + 4 * PAGE, 4, EDGE_OVL_SALT));
+	munmap(area, NPAGES * PAGE);
+}
+
+/* dst [1, 5) below src [4, 8): the shared page 4 has moved to 1 first. */
+TEST_F(err, edge_overlap_dst_below_by_one)
+{
+	char *area = err_map_overlap(_metadata, self, 4);
+	int64_t moved;
+
+	ASSERT_NE(MAP_FAILED, area);
+	ASSERT_EQ(0, uffd_move(self->uffd, area + PAGE, area + 4 * PAGE,
+			       4 * PAGE, 0, &moved));
+	EXPECT_EQ((int64_t)(4 * PAGE), moved);
+	EXPECT_TRUE(uffd_util_range_empty(area, 1));
+	EXPECT_EQ(-1, uffd_util_check(area + PAGE, 4, EDGE_OVL_SALT));
+	EXPECT_TRUE(uffd_util_range_empty(area + 5 * PAGE, 3));
+	munmap(area, NPAGES * PAGE);
+}
+
+TEST_F(err, edge_adjacent_dst_below)
+{
+	char *area = err_map_overlap(_metadata, self, 4);
+	int64_t moved;
+
+	ASSERT_NE(MAP_FAILED, area);
+	ASSERT_EQ(0, uffd_move(self->uffd, area, area + 4 * PAGE, 4 * PAGE, 0,
+			       &moved));
+	EXPECT_EQ((int64_t)(4 * PAGE), moved);
+	EXPECT_EQ(-1, uffd_util_check(area, 4, EDGE_OVL_SALT));
+	EXPECT_TRUE(uffd_util_range_empty(area + 4 * PAGE, 4));
+	munmap(area, NPAGES * PAGE);
+}
+
 MM_HARNESS_MAIN
