@@ -276,6 +276,61 @@ TEST_F(mremap_pfnmap, dontunmap_einval)
 	expect_data(_metadata, self, self->map, 0, self->len);
 }
 
+/*
+ * The edge of the expand refusal: vma_to_resize() (6.1, 6.12) and
+ * check_prep_vma() (7.2) return the mapping as it is when new_len ==
+ * old_len, after both are PAGE_ALIGN()ed, and only then refuse VM_PFNMAP
+ * | VM_DONTEXPAND with EFAULT.  Refused: one page more, and one byte more
+ * (a page once rounded); accepted: one page minus one byte less, which
+ * rounds to the same length.
+ */
+TEST_F(mremap_pfnmap, edge_expand_one_page)
+{
+	const size_t more[] = { MM_PAGE, 1 };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		MREMAP_EXPECT_FAILS(EFAULT, mremap_util_mremap(self->map, self->len,
+					     self->len + more[i], 0, NULL));
+		MREMAP_EXPECT_FAILS(EFAULT, mremap_util_mremap(self->map, self->len,
+					     self->len + more[i],
+					     MREMAP_MAYMOVE, NULL));
+	}
+	EXPECT_TRUE(mremap_util_is_one_vma(self->map, self->len));
+	EXPECT_ALL_ENTRIES();
+	expect_data(_metadata, self, self->map, 0, self->len);
+}
+
+TEST_F(mremap_pfnmap, edge_same_len_rounded)
+{
+	size_t new_len = self->len - MM_PAGE + 1;
+
+	EXPECT_EQ(self->map, mremap_util_mremap(self->map, self->len, new_len, 0,
+						NULL));
+	EXPECT_EQ(self->map, mremap_util_mremap(self->map, self->len, new_len,
+						MREMAP_MAYMOVE, NULL));
+	EXPECT_TRUE(mremap_util_is_one_vma(self->map, self->len));
+	EXPECT_ALL_ENTRIES();
+	expect_data(_metadata, self, self->map, 0, self->len);
+}
+
+/*
+ * MREMAP_DONTUNMAP is refused for VM_PFNMAP whatever the range
+ * (vma_to_resize(), 7.2 check_prep_vma()): its accepted counterpart is
+ * the same call without the flag, move_keeps_level.  The resize check
+ * before it (old_len != new_len, sys_mremap() / check_mremap_params())
+ * refuses one page less too: EINVAL either way, nothing unmapped.
+ */
+TEST_F(mremap_pfnmap, edge_dontunmap_one_page_less)
+{
+	MREMAP_EXPECT_FAILS(EINVAL, mremap_util_mremap(self->map, self->len,
+				     self->len - MM_PAGE,
+				     MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL));
+	EXPECT_TRUE(mremap_util_is_one_vma(self->map, self->len));
+	EXPECT_ALL_ENTRIES();
+	expect_data(_metadata, self, self->map, 0, self->len);
+}
+
 /* Refused, so the FIXED destination must still be there. */
 TEST_F(mremap_pfnmap, dontunmap_fixed_keeps_destination)
 {

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -306,6 +307,184 @@ TEST_F(madv, nohugepage)
 TEST_F(madv, thp_disable)
 {
 	madv_thp_off(_metadata, self, variant, true);
+}
+
+/*
+ * The boundary pairs: the last input refused and the first accepted.
+ *
+ * Length: do_madvise() rounds len up (PAGE_ALIGN()) and returns 0 for an
+ * empty range before any VMA is looked at (6.1/6.12: end == start; 7.2:
+ * !len_in after check_input_range()): len 0 is accepted for every
+ * refused advice, one byte is a page and refused.
+ */
+TEST_F(madv, edge_len_zero)
+{
+	uint64_t samples[PFNMAP_KMOD_MAX_SAMPLES];
+	struct pfnmap *pm = &self->pm;
+	int i, n, ret;
+
+	if (!pfnmap_get_or_skip(_metadata, &self->pm, &variant->req, &self->got))
+		return;
+	n = pfnmap_samples(pm, samples);
+	madv_fill_touch(_metadata, self, samples, n);
+	for (i = 0; i < (int)(sizeof(refused_advice) / sizeof(refused_advice[0]));
+	     i++) {
+		errno = 0;
+		ret = madvise(pm->addr, 0, refused_advice[i].advice);
+		EXPECT_EQ(0, ret)
+			TH_LOG("%s of 0 bytes: %d (%s), want 0",
+			       refused_advice[i].name, ret, strerror(errno));
+	}
+	madv_intact(_metadata, self, samples, n, "the empty advice");
+}
+
+TEST_F(madv, edge_len_one_byte)
+{
+	uint64_t samples[PFNMAP_KMOD_MAX_SAMPLES];
+	struct pfnmap *pm = &self->pm;
+	int i, n, ret;
+
+	if (!pfnmap_get_or_skip(_metadata, &self->pm, &variant->req, &self->got))
+		return;
+	n = pfnmap_samples(pm, samples);
+	madv_fill_touch(_metadata, self, samples, n);
+	for (i = 0; i < (int)(sizeof(refused_advice) / sizeof(refused_advice[0]));
+	     i++) {
+		errno = 0;
+		ret = madvise(pm->addr, 1, refused_advice[i].advice);
+		EXPECT_TRUE(ret == -1 && errno == EINVAL)
+			TH_LOG("%s of one byte: %d (%s), want EINVAL",
+			       refused_advice[i].name, ret, strerror(errno));
+	}
+	madv_intact(_metadata, self, samples, n, "the one-byte advice");
+}
+
+/*
+ * Start alignment: do_madvise() (7.2: check_input_range()) refuses
+ * !PAGE_ALIGNED(start) with EINVAL whatever the advice.  MADV_NORMAL
+ * changes no flag of the VMA (madvise_update_vma() returns before any
+ * split), so the accepted side leaves every entry as it was.
+ */
+TEST_F(madv, edge_start_misaligned)
+{
+	uint64_t samples[PFNMAP_KMOD_MAX_SAMPLES];
+	struct pfnmap *pm = &self->pm;
+	const size_t off[] = { 1, SZ_4K - 1 };
+	unsigned int i;
+	int n, ret;
+
+	if (!pfnmap_get_or_skip(_metadata, &self->pm, &variant->req, &self->got))
+		return;
+	n = pfnmap_samples(pm, samples);
+	madv_fill_touch(_metadata, self, samples, n);
+	for (i = 0; i < 2; i++) {
+		errno = 0;
+		ret = madvise(pm->addr + off[i], pm->req.len - SZ_4K, MADV_NORMAL);
+		EXPECT_TRUE(ret == -1 && errno == EINVAL)
+			TH_LOG("MADV_NORMAL at +%#zx: %d (%s), want EINVAL",
+			       off[i], ret, strerror(errno));
+	}
+	madv_intact(_metadata, self, samples, n, "the misaligned advice");
+}
+
+TEST_F(madv, edge_start_aligned)
+{
+	uint64_t samples[PFNMAP_KMOD_MAX_SAMPLES];
+	struct pfnmap *pm = &self->pm;
+	int n;
+
+	if (!pfnmap_get_or_skip(_metadata, &self->pm, &variant->req, &self->got))
+		return;
+	n = pfnmap_samples(pm, samples);
+	madv_fill_touch(_metadata, self, samples, n);
+	EXPECT_EQ(0, madvise(pm->addr + SZ_4K, pm->req.len - SZ_4K, MADV_NORMAL))
+		TH_LOG("MADV_NORMAL at +4 KiB: %s", strerror(errno));
+	madv_intact(_metadata, self, samples, n, "MADV_NORMAL");
+}
+
+/*
+ * Range ends: madvise_walk_vmas() visits the VMAs of the range in
+ * address order and stops at the first refusal (for MADV_DONTNEED,
+ * madvise_dontneed_free_valid_vma(): VM_PFNMAP).  With an anonymous page
+ * right before and right after the pfnmap: a range that ends exactly at
+ * the pfnmap's start, or starts exactly at its end, only zaps the
+ * neighbour; one page more reaches the pfnmap and is EINVAL, the pfnmap
+ * intact (and the neighbour after it, which is never reached).
+ */
+#define MADV_NEIGHBOUR_BYTE	0x5a
+
+static char *madv_neighbour(struct __test_metadata *_metadata, char *at)
+{
+	char *p = mmap(at, SZ_4K, RW, MAP_PRIVATE | MAP_ANONYMOUS |
+		       MAP_FIXED_NOREPLACE, -1, 0);
+
+	EXPECT_EQ(at, p) TH_LOG("no free page at %p for the neighbour: %s",
+				at, p == MAP_FAILED ? strerror(errno) : "moved");
+	if (p != at)
+		return MAP_FAILED;
+	memset(p, MADV_NEIGHBOUR_BYTE, SZ_4K);
+	return p;
+}
+
+/* The first and last byte of the neighbour page read @want. */
+#define EXPECT_NEIGHBOUR(p, want) do {					\
+		EXPECT_EQ((want), ((volatile char *)(p))[0]);		\
+		EXPECT_EQ((want), ((volatile char *)(p))[SZ_4K - 1]);	\
+	} while (0)
+
+static void madv_edge(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(madv) *self,
+		      const FIXTURE_VARIANT(madv) *variant, bool after,
+		      bool into)
+{
+	uint64_t samples[PFNMAP_KMOD_MAX_SAMPLES];
+	struct pfnmap *pm = &self->pm;
+	char *nb, *start;
+	int n, ret;
+
+	if (!pfnmap_get_or_skip(_metadata, &self->pm, &variant->req, &self->got))
+		return;
+	n = pfnmap_samples(pm, samples);
+	madv_fill_touch(_metadata, self, samples, n);
+	nb = madv_neighbour(_metadata, after ? pm->addr + pm->req.len :
+					       pm->addr - SZ_4K);
+	ASSERT_NE(MAP_FAILED, nb);
+	start = after && into ? nb - SZ_4K : nb;
+	errno = 0;
+	ret = madvise(start, into ? 2 * SZ_4K : SZ_4K, MADV_DONTNEED);
+	if (into) {
+		EXPECT_TRUE(ret == -1 && errno == EINVAL)
+			TH_LOG("MADV_DONTNEED one page into the pfnmap: %d (%s), want EINVAL",
+			       ret, strerror(errno));
+		if (after)
+			EXPECT_NEIGHBOUR(nb, MADV_NEIGHBOUR_BYTE);
+	} else {
+		EXPECT_EQ(0, ret)
+			TH_LOG("MADV_DONTNEED of the neighbour: %s", strerror(errno));
+		EXPECT_NEIGHBOUR(nb, 0);
+	}
+	madv_intact(_metadata, self, samples, n, "MADV_DONTNEED at the edge");
+	munmap(nb, SZ_4K);
+}
+
+TEST_F(madv, edge_dontneed_before_vma_start)
+{
+	madv_edge(_metadata, self, variant, false, true);
+}
+
+TEST_F(madv, edge_dontneed_up_to_vma_start)
+{
+	madv_edge(_metadata, self, variant, false, false);
+}
+
+TEST_F(madv, edge_dontneed_past_vma_end)
+{
+	madv_edge(_metadata, self, variant, true, true);
+}
+
+TEST_F(madv, edge_dontneed_from_vma_end)
+{
+	madv_edge(_metadata, self, variant, true, false);
 }
 
 MM_HARNESS_MAIN
