@@ -2,6 +2,7 @@
 /* Observation helpers for the uffd-move tests: see uffd_util.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <numaif.h>
 #include <poll.h>
 #include <pthread.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -240,6 +242,103 @@ bool uffd_util_thp_fill(void *addr, uint64_t first)
 		return false;
 	uffd_util_fill(addr, SZ_2M / MM_PAGE, first);
 	return uffd_util_is_pmd_thp(addr);
+}
+
+int uffd_util_scan_huge(const void *addr, size_t npages, size_t *huge)
+{
+#ifdef PAGEMAP_SCAN
+	unsigned long start = (unsigned long)addr;
+	unsigned long end = start + npages * MM_PAGE;
+	struct page_region vec[32];
+	struct pm_scan_arg arg;
+	int fd, n, i, ret = 0;
+
+	*huge = 0;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -mm_errno();
+	while (start < end) {
+		memset(&arg, 0, sizeof(arg));
+		arg.size = sizeof(arg);
+		arg.start = start;
+		arg.end = end;
+		arg.vec = (unsigned long)vec;
+		arg.vec_len = sizeof(vec) / sizeof(vec[0]);
+		arg.category_mask = PAGE_IS_HUGE;
+		arg.return_mask = PAGE_IS_HUGE;
+		n = ioctl(fd, PAGEMAP_SCAN, &arg);
+		if (n < 0) {
+			ret = -mm_errno();
+			break;
+		}
+		for (i = 0; i < n; i++)
+			*huge += (vec[i].end - vec[i].start) / MM_PAGE;
+		if (arg.walk_end <= start)
+			break;
+		start = arg.walk_end;
+	}
+	close(fd);
+	return ret;
+#else
+	(void)addr;
+	(void)npages;
+	*huge = 0;
+	return -EOPNOTSUPP;
+#endif
+}
+
+int uffd_util_pte_map_thp(void *addr)
+{
+	if (mprotect(addr, MM_PAGE, PROT_READ) ||
+	    mprotect(addr, MM_PAGE, PROT_READ | PROT_WRITE))
+		return -mm_errno();
+	return 0;
+}
+
+/* The PFN at addr and its kpageflags; false when either is not visible. */
+static bool uffd_util_pfn_flags(const void *addr, uint64_t *pfn,
+				uint64_t *flags)
+{
+	uint64_t e;
+
+	if (uffd_util_pagemap(addr, &e) || !(e & MM_PM_PRESENT) ||
+	    !(e & MM_PM_PFN))
+		return false;
+	*pfn = e & MM_PM_PFN;
+	return !uffd_util_pread_u64("/proc/kpageflags", *pfn * sizeof(uint64_t),
+				    flags);
+}
+
+bool uffd_util_is_folio(const void *addr, size_t npages)
+{
+	const char *p = addr;
+	uint64_t pfn0, pfn, flags;
+	size_t i;
+
+	if (!uffd_util_pfn_flags(p, &pfn0, &flags) ||
+	    !(flags & UFFD_KPF_COMPOUND_HEAD))
+		return false;
+	for (i = 1; i < npages; i++)
+		if (!uffd_util_pfn_flags(p + i * MM_PAGE, &pfn, &flags) ||
+		    pfn != pfn0 + i || !(flags & UFFD_KPF_COMPOUND_TAIL))
+			return false;
+	/* Not part of a larger folio: the next PFN is no tail. */
+	return uffd_util_pread_u64("/proc/kpageflags",
+				   (pfn0 + npages) * sizeof(uint64_t), &flags) ||
+	       !(flags & UFFD_KPF_COMPOUND_TAIL);
+}
+
+bool uffd_util_all_small(const void *addr, size_t npages)
+{
+	const char *p = addr;
+	uint64_t pfn, flags;
+	size_t i;
+
+	for (i = 0; i < npages; i++)
+		if (!uffd_util_pfn_flags(p + i * MM_PAGE, &pfn, &flags) ||
+		    (flags & (UFFD_KPF_COMPOUND_HEAD | UFFD_KPF_COMPOUND_TAIL)))
+			return false;
+	return true;
 }
 
 struct uffd_util_reader {

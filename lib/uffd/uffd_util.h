@@ -72,6 +72,36 @@ bool uffd_util_thp_fill(void *addr, uint64_t first);
 /* true if the 2 MiB at addr is one PMD-mapped THP (smaps + kpageflags). */
 bool uffd_util_is_pmd_thp(void *addr);
 
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
+#define UFFD_KPF_COMPOUND_HEAD	(1ULL << 15)
+#define UFFD_KPF_COMPOUND_TAIL	(1ULL << 16)
+#define UFFD_KPF_KSM		(1ULL << 21)
+/* /proc/self/pagemap: the PTE carries the uffd-wp bit (pagemap.rst). */
+#define UFFD_PM_UFFD_WP		(1ULL << 57)
+
+/*
+ * How many of the npages pages at addr PAGEMAP_SCAN reports PAGE_IS_HUGE
+ * (mapped by a PMD, not by PTEs: pagemap_scan_pmd_entry()) in *huge.
+ * 0 or -errno; -EOPNOTSUPP when built against uapi headers without
+ * PAGEMAP_SCAN (before 6.7).
+ */
+int uffd_util_scan_huge(const void *addr, size_t npages, size_t *huge);
+/*
+ * Split the PMD mapping the THP at addr into PTEs without changing the
+ * VMA: mprotect() of its first 4 KiB to PROT_READ (the VMA split makes
+ * vma_adjust_trans_huge() split the PMD) and back to read-write (the
+ * pieces merge again).  The folio itself stays one THP.  0 or -errno.
+ */
+int uffd_util_pte_map_thp(void *addr);
+/*
+ * true if the npages pages at addr are one compound folio of exactly that
+ * size: a head page first, tail pages after it, consecutive PFNs, and the
+ * page after it not a tail of it.  Needs visible PFNs (CAP_SYS_ADMIN).
+ */
+bool uffd_util_is_folio(const void *addr, size_t npages);
+/* true if no page of the range belongs to a compound folio. */
+bool uffd_util_all_small(const void *addr, size_t npages);
+
 /* Read the u64 at addr in another thread, giving up after timeout_ms. */
 int uffd_util_read_timeout(const volatile uint64_t *addr, int timeout_ms,
 		    uint64_t *val);
