@@ -61,6 +61,10 @@ static const char *uffd_feature_name(uint64_t bit)
 		return "UFFD_FEATURE_EVENT_REMOVE";
 	case UFFD_FEATURE_SIGBUS:
 		return "UFFD_FEATURE_SIGBUS";
+	case UFFD_FEATURE_PAGEFAULT_FLAG_WP:
+		return "UFFD_FEATURE_PAGEFAULT_FLAG_WP";
+	case UFFD_FEATURE_WP_UNPOPULATED:
+		return "UFFD_FEATURE_WP_UNPOPULATED (Linux 6.4+)";
 	}
 	return "a requested feature";
 }
@@ -166,6 +170,16 @@ int uffd_zeropage(int fd, void *addr, size_t len)
 	};
 
 	return ioctl(fd, UFFDIO_ZEROPAGE, &zp) ? -mm_errno() : 0;
+}
+
+int uffd_writeprotect(int fd, void *addr, size_t len, bool wp)
+{
+	struct uffdio_writeprotect w = {
+		.range = { .start = (unsigned long)addr, .len = len },
+		.mode = wp ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	return ioctl(fd, UFFDIO_WRITEPROTECT, &w) ? -mm_errno() : 0;
 }
 
 int uffd_wake(int fd, void *addr, size_t len)

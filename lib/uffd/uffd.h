@@ -25,6 +25,8 @@
  *   uffd_unregister(fd, addr, len)
  *   uffd_copy(fd, dst, src, len), uffd_zeropage(fd, addr, len),
  *   uffd_wake(fd, addr, len), uffd_poison(fd, addr, len)
+ *   uffd_writeprotect(fd, addr, len, wp)   UFFDIO_WRITEPROTECT: set the
+ *	uffd-wp bit (wp) or clear it and wake the faults waiting there
  *
  * Messages:
  *   uffd_read_msg(fd, &msg, timeout_ms)   -ETIMEDOUT when none came
@@ -46,6 +48,7 @@
 #define MM_UFFD_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/userfaultfd.h>
@@ -74,6 +77,11 @@
 #define UFFD_FEATURE_POISON			(1 << 14)
 #endif
 
+/* 6.1's uapi header lacks it too: a bit of UFFDIO_API, nothing to issue. */
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED		(1 << 13)
+#endif
+
 /* Never a byte count nor an errno: "the kernel did not write .move". */
 #define UFFD_MOVE_UNWRITTEN	INT64_MIN
 
@@ -86,6 +94,7 @@ int uffd_copy(int fd, void *dst, const void *src, size_t len);
 int uffd_zeropage(int fd, void *addr, size_t len);
 int uffd_wake(int fd, void *addr, size_t len);
 int uffd_poison(int fd, void *addr, size_t len);
+int uffd_writeprotect(int fd, void *addr, size_t len, bool wp);
 int uffd_move(int fd, void *dst, const void *src, size_t len, uint64_t mode,
 	      int64_t *moved);
 int uffd_read_msg(int fd, struct uffd_msg *msg, int timeout_ms);

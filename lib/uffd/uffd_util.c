@@ -382,6 +382,41 @@ int uffd_util_read_timeout(const volatile uint64_t *addr, int timeout_ms,
 	return 0;
 }
 
+static void *uffd_util_writer_fn(void *arg)
+{
+	struct uffd_util_writer *w = arg;
+
+	*w->addr = w->val;
+	return NULL;
+}
+
+int uffd_util_writer_start(struct uffd_util_writer *w, volatile uint64_t *addr,
+			   uint64_t val)
+{
+	int ret;
+
+	w->addr = addr;
+	w->val = val;
+	/* The pthread functions return a positive errno. */
+	ret = pthread_create(&w->thread, NULL, uffd_util_writer_fn, w);
+	w->started = !ret;
+	return -ret;
+}
+
+int uffd_util_writer_join(struct uffd_util_writer *w, int timeout_ms)
+{
+	struct timespec deadline;
+	int ret;
+
+	if (!w->started)
+		return 0;
+	mm_deadline(&deadline, timeout_ms);
+	ret = pthread_timedjoin_np(w->thread, NULL, &deadline);
+	if (!ret)
+		w->started = false;
+	return -ret;
+}
+
 int uffd_util_recv(int fd, void *buf, size_t len, int timeout_ms)
 {
 	struct timespec now, end;

@@ -12,6 +12,7 @@
 #ifndef MM_UFFD_UTIL_H
 #define MM_UFFD_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -105,6 +106,25 @@ bool uffd_util_all_small(const void *addr, size_t npages);
 /* Read the u64 at addr in another thread, giving up after timeout_ms. */
 int uffd_util_read_timeout(const volatile uint64_t *addr, int timeout_ms,
 		    uint64_t *val);
+
+/*
+ * A store from another thread, which a userfault may block:
+ * uffd_util_writer_start() stores val at addr in a new thread;
+ * uffd_util_writer_join() waits up to timeout_ms for it: 0 once the
+ * store is done, -ETIMEDOUT while it is still blocked (call it again
+ * after resolving the fault; a thread never joined dies with the
+ * process).
+ */
+struct uffd_util_writer {
+	pthread_t thread;
+	volatile uint64_t *addr;
+	uint64_t val;
+	bool started;
+};
+
+int uffd_util_writer_start(struct uffd_util_writer *w, volatile uint64_t *addr,
+			   uint64_t val);
+int uffd_util_writer_join(struct uffd_util_writer *w, int timeout_ms);
 
 /* Exactly len bytes within timeout_ms: 0, -ETIMEDOUT, or -EPIPE on EOF. */
 int uffd_util_recv(int fd, void *buf, size_t len, int timeout_ms);
