@@ -31,8 +31,9 @@ FIXTURE(move_pfnmap) {
 	int uffd;
 	struct pfnmap pm;
 	bool got;
-	char *anon;		/* the anonymous side, registered MISSING */
+	char *anon;		/* empty, registered MISSING */
 	size_t anon_len;
+	char *filled;		/* ANON_PAGES of data, not registered */
 	uint64_t seed;
 	uint64_t pages[PFNMAP_KMOD_MAX_SAMPLES];
 	int npages;
@@ -66,7 +67,7 @@ FIXTURE_SETUP(move_pfnmap)
 
 	self->uffd = -1;
 	self->got = false;
-	self->anon = MAP_FAILED;
+	self->anon = self->filled = MAP_FAILED;
 	self->anon_len = variant->req.len;
 	OPEN_UFFD_OR_SKIP(&self->uffd, 0);
 	if (!pfnmap_get_or_skip(_metadata, pm, &variant->req, &self->got))
@@ -100,6 +101,10 @@ FIXTURE_SETUP(move_pfnmap)
 	ASSERT_EQ(0, madvise(self->anon, self->anon_len, MADV_NOHUGEPAGE));
 	ASSERT_EQ(0, uffd_register(self->uffd, self->anon, self->anon_len,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
+	self->filled = uffd_util_map(ANON_PAGES * PAGE, PAGE);
+	ASSERT_NE(MAP_FAILED, self->filled);
+	ASSERT_EQ(0, madvise(self->filled, ANON_PAGES * PAGE, MADV_NOHUGEPAGE));
+	uffd_util_fill(self->filled, ANON_PAGES, 0);
 }
 
 FIXTURE_TEARDOWN(move_pfnmap)
@@ -107,6 +112,8 @@ FIXTURE_TEARDOWN(move_pfnmap)
 	if (self->got)
 		pfnmap_put(&self->pm);
 	uffd_unmap_pair(self->uffd, self->anon, MAP_FAILED, self->anon_len);
+	if (self->filled != MAP_FAILED)
+		munmap(self->filled, ANON_PAGES * PAGE);
 }
 
 /* The pfnmap as it was: every entry (oracle), the data both ways. */
@@ -164,30 +171,27 @@ TEST_F(move_pfnmap, dst)
 	EXPECT_EQ(-EINVAL, uffd_register(self->uffd, self->pm.addr,
 					 variant->req.len,
 					 UFFDIO_REGISTER_MODE_MISSING, NULL));
-	uffd_util_fill(self->anon, ANON_PAGES, 0);
-	EXPECT_MOVE_EINVAL(self->pm.addr, self->anon, PAGE);
-	EXPECT_MOVE_EINVAL(self->pm.addr, self->anon, ANON_PAGES * PAGE);
-	EXPECT_MOVE_EINVAL(self->pm.addr + entry - PAGE, self->anon, PAGE);
-	ASSERT_TRUE(uffd_util_range_present(self->anon, ANON_PAGES));
-	EXPECT_EQ(-1, uffd_util_check(self->anon, ANON_PAGES, 0));
+	EXPECT_MOVE_EINVAL(self->pm.addr, self->filled, PAGE);
+	EXPECT_MOVE_EINVAL(self->pm.addr, self->filled, ANON_PAGES * PAGE);
+	EXPECT_MOVE_EINVAL(self->pm.addr + entry - PAGE, self->filled, PAGE);
+	ASSERT_TRUE(uffd_util_range_present(self->filled, ANON_PAGES));
+	EXPECT_EQ(-1, uffd_util_check(self->filled, ANON_PAGES, 0));
 	expect_pfnmap_intact(_metadata, self);
 }
 
 /*
- * Control at the same edge: the same anonymous pages move within the
- * registered anonymous range, so the EINVAL above is the pfnmap's.
+ * Control: the same anonymous pages move into the registered anonymous
+ * range, so the EINVALs above are the pfnmap's.
  */
 TEST_F(move_pfnmap, anon_control)
 {
 	int64_t moved;
 
-	uffd_util_fill(self->anon, ANON_PAGES, 0);
-	ASSERT_EQ(0, uffd_move(self->uffd, self->anon + ANON_PAGES * PAGE,
-			       self->anon, ANON_PAGES * PAGE, 0, &moved));
+	ASSERT_EQ(0, uffd_move(self->uffd, self->anon, self->filled,
+			       ANON_PAGES * PAGE, 0, &moved));
 	EXPECT_EQ((int64_t)(ANON_PAGES * PAGE), moved);
-	EXPECT_EQ(-1, uffd_util_check(self->anon + ANON_PAGES * PAGE,
-				      ANON_PAGES, 0));
-	EXPECT_TRUE(uffd_util_range_empty(self->anon, ANON_PAGES));
+	EXPECT_EQ(-1, uffd_util_check(self->anon, ANON_PAGES, 0));
+	EXPECT_TRUE(uffd_util_range_empty(self->filled, ANON_PAGES));
 	expect_pfnmap_intact(_metadata, self);
 }
 
