@@ -111,19 +111,23 @@ FIXTURE_SETUP(ksm)
 					 sizeof(self->saved[i])));
 		self->have_saved[i] = true;
 	}
-	uffd_map_pair(_metadata, self->uffd, &self->src, &self->dst,
-		      NPAGES * PAGE, PAGE, NULL);
+	/*
+	 * The other process first: forked after the source is filled it
+	 * would share the source's folios (not exclusive, and mergeable
+	 * in the child's copy of the VMA too).
+	 */
 	self->key = mm_seed();
-	uffd_util_fill(self->src, 1, self->key);
-	uffd_util_fill(self->src + PAGE, 1, self->key);
-	uffd_util_fill(self->src + 2 * PAGE, 2, self->key + 2);
-	ASSERT_EQ(0, madvise(self->src, NPAGES * PAGE, MADV_MERGEABLE));
-
 	c.key = self->key;
 	ASSERT_EQ(0, uffd_util_child_start(&self->child, ksm_child_fn, &c));
 	ASSERT_EQ(0, uffd_util_recv(self->child.from_child, &state, 1,
 				    CHILD_MS));
 	ASSERT_EQ(0, state) TH_LOG("the child could not map its page");
+	uffd_map_pair(_metadata, self->uffd, &self->src, &self->dst,
+		      NPAGES * PAGE, PAGE, NULL);
+	uffd_util_fill(self->src, 1, self->key);
+	uffd_util_fill(self->src + PAGE, 1, self->key);
+	uffd_util_fill(self->src + 2 * PAGE, 2, self->key + 2);
+	ASSERT_EQ(0, madvise(self->src, NPAGES * PAGE, MADV_MERGEABLE));
 
 	ASSERT_LT(0, mm_write_str(KSM "pages_to_scan", "1000"));
 	ASSERT_LT(0, mm_write_str(KSM "sleep_millisecs", "10"));
