@@ -77,7 +77,9 @@ bool uffd_util_is_pmd_thp(void *addr);
 #define UFFD_KPF_COMPOUND_HEAD	(1ULL << 15)
 #define UFFD_KPF_COMPOUND_TAIL	(1ULL << 16)
 #define UFFD_KPF_KSM		(1ULL << 21)
-/* /proc/self/pagemap: the PTE carries the uffd-wp bit (pagemap.rst). */
+/* /proc/self/pagemap: mapped by this process only; the PTE carries the
+ * uffd-wp bit (pagemap.rst). */
+#define UFFD_PM_MMAP_EXCLUSIVE	(1ULL << 56)
 #define UFFD_PM_UFFD_WP		(1ULL << 57)
 
 /*

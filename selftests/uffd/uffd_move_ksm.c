@@ -14,6 +14,13 @@
  * exclusive anonymous page and moves; a write to the KSM page breaks the
  * sharing (do_wp_page(): wp_can_reuse_anon_folio() never reuses a KSM
  * folio, the copy is exclusive) and then that page moves too.
+ *
+ * Merging is observed through the page tables: the two identical pages
+ * of the source map one PFN, not exclusively (pagemap), and pages_shared
+ * counts it.  /proc/kpageflags' KPF_KSM is checked on its own
+ * (kpf_ksm): 6.12's stable_page_flags() tests
+ * "mapping & PAGE_MAPPING_KSM", which PAGE_MAPPING_ANON alone passes, so
+ * it reports every anonymous page as KSM (selftests/expectations).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -74,7 +81,36 @@ static int ksm_child_fn(void *arg, int out, int in)
 	return uffd_util_check(p, 1, c->key) == -1 ? 0 : 1;
 }
 
-static bool is_ksm(const void *addr)
+/* The PFN mapped at addr, 0 when none (or hidden); *excl: mapped only here. */
+static uint64_t pfn_at(const void *addr, bool *excl)
+{
+	uint64_t e;
+
+	if (uffd_util_pagemap(addr, &e) || !(e & MM_PM_PRESENT))
+		return 0;
+	if (excl)
+		*excl = e & UFFD_PM_MMAP_EXCLUSIVE;
+	return e & MM_PM_PFN;
+}
+
+/* Pages 0 and 1 of src are one page now, shared: KSM merged them. */
+static bool merged(const char *src)
+{
+	uint64_t pfn = pfn_at(src, NULL);
+
+	return pfn && pfn == pfn_at(src + PAGE, NULL);
+}
+
+/* The page at addr is a page of its own, mapped only here. */
+static bool own_page(const char *addr, const char *merged_page)
+{
+	bool excl = false;
+	uint64_t pfn = pfn_at(addr, &excl);
+
+	return pfn && excl && pfn != pfn_at(merged_page, NULL);
+}
+
+static bool kpf_ksm(const void *addr)
 {
 	uint64_t flags;
 
@@ -133,20 +169,20 @@ FIXTURE_SETUP(ksm)
 	ASSERT_LT(0, mm_write_str(KSM "sleep_millisecs", "10"));
 	ASSERT_LT(0, mm_write_str(KSM "run", "1"));
 	for (waited = 0; waited < MERGE_MS; waited += 50) {
-		if (is_ksm(self->src) && is_ksm(self->src + PAGE) &&
-		    ksm_counter("pages_shared") > 0)
+		if (merged(self->src) && ksm_counter("pages_shared") > 0)
 			break;
 		usleep(50000);
 	}
 	/* Stop ksmd (merged pages stay merged) so it cannot race the moves. */
 	ASSERT_LT(0, mm_write_str(KSM "run", self->saved[0][0] == '1' ?
 				  "0" : self->saved[0]));
-	ASSERT_TRUE(is_ksm(self->src) && is_ksm(self->src + PAGE))
+	ASSERT_TRUE(merged(self->src))
 		TH_LOG("ksmd did not merge the identical pages in %d ms "
 		       "(pages_shared %ld, pages_sharing %ld)", MERGE_MS,
 		       ksm_counter("pages_shared"),
 		       ksm_counter("pages_sharing"));
-	ASSERT_FALSE(is_ksm(self->src + 2 * PAGE));
+	ASSERT_TRUE(own_page(self->src + 2 * PAGE, self->src));
+	ASSERT_TRUE(own_page(self->src + 3 * PAGE, self->src));
 }
 
 FIXTURE_TEARDOWN(ksm)
@@ -187,7 +223,7 @@ TEST_F(ksm, merged_page)
 				    2 * PAGE, 0, &moved));
 	EXPECT_EQ(-EBUSY, moved);
 	EXPECT_TRUE(uffd_util_range_empty(self->dst, NPAGES));
-	EXPECT_TRUE(is_ksm(self->src) && is_ksm(self->src + PAGE));
+	EXPECT_TRUE(merged(self->src));
 	EXPECT_EQ(-1, uffd_util_check(self->src, 1, self->key));
 	EXPECT_EQ(-1, uffd_util_check(self->src + PAGE, 1, self->key));
 	EXPECT_EQ(-1, uffd_util_check(self->src + 2 * PAGE, 2, self->key + 2));
@@ -222,7 +258,7 @@ TEST_F(ksm, moves_after_cow)
 	int64_t moved;
 
 	*w = *w;
-	EXPECT_FALSE(is_ksm(self->src + PAGE));
+	EXPECT_TRUE(own_page(self->src + PAGE, self->src));
 	ASSERT_EQ(0, uffd_move(self->uffd, self->dst + PAGE, self->src + PAGE,
 			       PAGE, 0, &moved));
 	ASSERT_EQ((int64_t)PAGE, moved);
@@ -233,6 +269,15 @@ TEST_F(ksm, moves_after_cow)
 				    &moved));
 	EXPECT_EQ(-1, uffd_util_check(self->src, 1, self->key));
 	expect_child_intact(_metadata, self);
+}
+
+/* kpageflags agrees: KPF_KSM on the merged page, not on the others. */
+TEST_F(ksm, kpf_ksm)
+{
+	EXPECT_TRUE(kpf_ksm(self->src))
+		TH_LOG("kpageflags: the merged page is not KSM");
+	EXPECT_FALSE(kpf_ksm(self->src + 2 * PAGE))
+		TH_LOG("kpageflags says KSM for the unmerged page");
 }
 
 MM_HARNESS_MAIN
