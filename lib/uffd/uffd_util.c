@@ -295,6 +295,26 @@ int uffd_util_pte_map_thp(void *addr)
 	return 0;
 }
 
+void uffd_util_describe_stuck(pid_t pid, char *buf, size_t len)
+{
+	char path[64], stat[512], wchan[64] = "?", *p;
+	unsigned long utime = 0, stime = 0;
+	char state = '?';
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (mm_read_str(path, stat, sizeof(stat)) >= 0) {
+		p = strrchr(stat, ')');
+		if (p && sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+				&state, &utime, &stime) != 3)
+			state = '?';
+	}
+	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+	if (mm_read_str(path, wchan, sizeof(wchan)) < 0)
+		strcpy(wchan, "?");
+	snprintf(buf, len, "state %c, %lu CPU ticks, wchan %s", state,
+		 utime + stime, wchan);
+}
+
 /* The PFN at addr and its kpageflags; false when either is not visible. */
 static bool uffd_util_pfn_flags(const void *addr, uint64_t *pfn,
 				uint64_t *flags)

@@ -145,6 +145,13 @@ struct uffd_util_child {
 int uffd_util_child_start(struct uffd_util_child *c, int (*fn)(void *arg, int to_parent,
 						  int from_parent), void *arg);
 /*
+ * What a child that is not answering is doing, for a failure message:
+ * "state R, 1234 CPU ticks, wchan foo" from /proc/PID/stat and wchan
+ * ('?' for what cannot be read).  Never fails.
+ */
+void uffd_util_describe_stuck(pid_t pid, char *buf, size_t len);
+
+/*
  * Reap within timeout_ms (SIGKILL first if kill_first); 0 if reaped,
  * else -errno (-ETIMEDOUT).
  */

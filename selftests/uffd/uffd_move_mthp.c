@@ -244,23 +244,6 @@ static int pin_child(void *arg, int out, int in)
 	return 0;
 }
 
-/* "state R, 1234 CPU ticks" of a child that is not answering. */
-static void describe(pid_t pid, char *buf, size_t len)
-{
-	char path[64], stat[512], *p;
-	unsigned long utime = 0, stime = 0;
-	char state = '?';
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (mm_read_str(path, stat, sizeof(stat)) >= 0) {
-		p = strrchr(stat, ')');
-		if (p && sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-				&state, &utime, &stime) != 3)
-			state = '?';
-	}
-	snprintf(buf, len, "state %c, %lu CPU ticks", state, utime + stime);
-}
-
 static void pinned(struct __test_metadata *_metadata, FIXTURE_DATA(mthp) *self,
 		   size_t len)
 {
@@ -276,7 +259,7 @@ static void pinned(struct __test_metadata *_metadata, FIXTURE_DATA(mthp) *self,
 	ASSERT_EQ(PIN_READY, r.stage) TH_LOG("child: %s", r.text);
 	ASSERT_EQ(0, uffd_util_recv(self->child.from_child, &r, sizeof(r),
 				    MOVE_MS)) {
-		describe(self->child.pid, how, sizeof(how));
+		uffd_util_describe_stuck(self->child.pid, how, sizeof(how));
 		TH_LOG("UFFDIO_MOVE of %zu bytes of a pinned %zu KiB mTHP did not return within %d ms (%s)",
 		       len, self->size / 1024, MOVE_MS, how);
 		if (uffd_util_child_reap(&self->child, true, KILL_MS, NULL))

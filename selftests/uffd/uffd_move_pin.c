@@ -212,26 +212,6 @@ FIXTURE_TEARDOWN(pin)
 		gup_pin_umount_debugfs();
 }
 
-/* "R, 1234 ticks, wchan foo" for a child that will not go away. */
-static void describe_child(pid_t pid, char *buf, size_t len)
-{
-	char path[64], stat[512], wchan[64] = "?", *p;
-	unsigned long utime = 0, stime = 0;
-	char state = '?';
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (mm_read_str(path, stat, sizeof(stat)) >= 0) {
-		p = strrchr(stat, ')');
-		if (p && sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-				&state, &utime, &stime) != 3)
-			state = '?';
-	}
-	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
-	mm_read_str(path, wchan, sizeof(wchan));
-	snprintf(buf, len, "state %c, %lu CPU ticks, wchan %s", state,
-		 utime + stime, wchan);
-}
-
 static void run_case(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(pin) *self, enum pin_kind kind,
 		     enum move_shape shape)
@@ -254,13 +234,13 @@ static void run_case(struct __test_metadata *_metadata,
 		char how[256];
 		pid_t pid = self->child.pid;
 
-		describe_child(pid, how, sizeof(how));
+		uffd_util_describe_stuck(pid, how, sizeof(how));
 		TH_LOG("UFFDIO_MOVE of a pinned %s did not return within %d ms (%s)",
 		       shape == SMALL_FOLIO ? "small folio" : "THP",
 		       MOVE_DEADLINE_MS, how);
 		ret = uffd_util_child_reap(&self->child, true, KILL_DEADLINE_MS, NULL);
 		if (ret) {
-			describe_child(pid, how, sizeof(how));
+			uffd_util_describe_stuck(pid, how, sizeof(how));
 			TH_LOG("the child is still there %d ms after SIGKILL (%s)",
 			       KILL_DEADLINE_MS, how);
 		}
