@@ -68,6 +68,7 @@ fi
 case "$REPEAT" in
 ''|*[!0-9]*|0) echo "run_vmtests.sh: --repeat wants a count >= 1, not '$REPEAT'" >&2; exit 2 ;;
 esac
+[ -z "$IDS_FILE" ] || IDS="$NL$(cat "$IDS_FILE")$NL"
 KMSG_TAIL=$DIR/bin/kmsg_tail
 EXPECTATIONS=$HERE/selftests/expectations
 SKIPS=$HERE/selftests/skips
@@ -75,6 +76,9 @@ KMSG_ALLOW=$HERE/selftests/kmsg_allow
 KVERSION=$(uname -r)
 IN_VM=0
 grep -q 'mmconf.vm=1' /proc/cmdline 2>/dev/null && IN_VM=1
+# This kernel's expectations and skip pins, looked up per case in memory.
+EXP_LINES=$(expectations_of_kernel "$KVERSION" "$EXPECTATIONS")
+SKIP_LINES=$(expectations_of_kernel "$KVERSION" "$SKIPS" skips)
 
 for c in $CATS; do
 	grep -q "^${c}[[:space:]]" "$HERE/selftests/categories" || {
@@ -102,9 +106,13 @@ has_flag() {
 	return 1
 }
 
-# Without -f every id is in; with it, only those FILE lists.
+# Without -f every id is in; with it, only those FILE lists (read once,
+# into IDS: a grep per listed case was a fork per case).
+IDS=""
 in_ids_file() {
-	[ -z "$IDS_FILE" ] || grep -qxF -- "$1" "$IDS_FILE"
+	[ -z "$IDS_FILE" ] && return 0
+	case "$IDS" in *"$NL$1$NL"*) return 0 ;; esac
+	return 1
 }
 
 id_selected() {
@@ -122,6 +130,26 @@ id_selected() {
 
 CLEAR_WARN_ONCE=/sys/kernel/debug/clear_warn_once
 N=0
+
+# Centiseconds since boot in UP_CS, without a process: /proc/uptime has
+# two decimals ("1${frac} - 100" keeps a leading 0 from reading as octal).
+uptime_cs() {
+	local up rest
+	read -r up rest </proc/uptime
+	UP_CS=$((${up%.*} * 100 + 1${up#*.} - 100))
+}
+
+# Centiseconds as seconds with two decimals, in SECS.
+cs_secs() {
+	SECS=$(($1 / 100)).$(($1 / 10 % 10))$(($1 % 10))
+}
+
+# The runner's own cost: the wall time of the case loop against the time
+# spent inside the cases (run_case's timeout .. exit), summed here and
+# printed once at the end ("# runner: ...").
+NCASES=0
+CASES_CS=0
+LOOP_CS=0
 tap() {
 	N=$((N + 1))
 	echo "$1 $N $2"
@@ -131,17 +159,34 @@ tap() {
 # that only moves forward, so every record is read exactly once: by the
 # case that ran while it was logged, or as a result of its own.
 KCUR_FILE=${TMPDIR:-/tmp}/mmconf.kcur.$$
+OUT_FILE=${TMPDIR:-/tmp}/mmconf.out.$$
+STATUS_FILE=${TMPDIR:-/tmp}/mmconf.status.$$
 KLINES=${TMPDIR:-/tmp}/mmconf.klines.$$
 KCUR=0
+TAINT=0
 
 # Put the records logged since the last call in $KLINES and advance the
 # cursor (not in a subshell: it sets KCUR).  A log that cannot be read
-# is a complaint itself: nothing could be checked.
+# is a complaint itself: nothing could be checked.  The one process of
+# the log check: the grep for complaints runs only on a log that has
+# new lines, and matches (kmsg_complaints).
 kmsg_new() {
 	if "$KMSG_TAIL" since "$KCUR" "$KCUR_FILE" >"$KLINES"; then
-		KCUR=$(cat "$KCUR_FILE")
+		read -r KCUR TAINT <"$KCUR_FILE"
+		case "$TAINT" in
+		''|*[!0-9]*) echo "BUG: run_vmtests.sh: kmsg_tail cannot read the taint ('$TAINT')" >>"$KLINES"
+			TAINT=0 ;;
+		esac
 	else
 		echo "BUG: run_vmtests.sh: kmsg_tail cannot read /dev/kmsg" >"$KLINES"
+	fi
+}
+
+# The complaint lines among $KLINES in BAD ("" when none).
+kmsg_complaints() {
+	BAD=""
+	if [ -s "$KLINES" ] && grep -qE "$KMSG_BAD_RE" "$KLINES"; then
+		BAD=$(kmsg_bad_lines <"$KLINES")
 	fi
 }
 
@@ -150,27 +195,47 @@ kmsg_new() {
 kmsg_gate() {
 	local bad
 	kmsg_new
-	bad=$(kmsg_bad_lines <"$KLINES")
+	kmsg_complaints
+	bad=$BAD
 	[ -n "$bad" ] || return 0
 	echo "$bad" | sed 's/^/# kernel: /'
 	tap "not ok" "$1 # kernel log $2: $(echo "$bad" | head -n 1)"
 }
 
-# Decide a case's status from its exit code and harness output.
+# Decide a case's status from its exit code and harness output, in one
+# process: print the harness's own diagnostics (without its per-process
+# TAP framing) as "# " lines, and put the status in STATUS.
+#   case_status RC OUT
 case_status() {
-	local rc=$1 out=$2
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		echo "FAIL hang timeout after ${TIMEOUT}s"
-	elif [ "$rc" -eq 4 ] || grep -q '^ok 1 .*# *SKIP' "$out"; then
-		echo "SKIP $(sed -n 's/^ok 1 .*# *SKIP *//p' "$out" | head -n 1)"
-	elif [ "$rc" -eq 0 ] && grep -q '^ok 1 ' "$out"; then
-		echo "PASS"
-	else
-		# The harness's first failed assertion ("file:line:test:Expected
-		# ...") and the TH_LOG line that explains it.
-		echo "FAIL fail $(grep -E '^# [^ :]+:[0-9]+:[^:]+:' "$out" | head -n 2 |
-			sed 's/^# *//' | cut -c1-200 | awk 'NR > 1 { printf " / " } { printf "%s", $0 }') (exit code $rc)"
-	fi
+	awk -v rc="$1" -v timeout="$TIMEOUT" -v sf="$STATUS_FILE" '
+	!/^(TAP version|1\.\.1$|(not )?ok 1 |# (Starting|PASSED|FAILED|Totals))/ {
+		print "# " $0
+	}
+	/^ok 1 .*# *SKIP/ && !skipped {
+		skipped = 1
+		why = $0
+		sub(/^ok 1 .*# *SKIP */, "", why)
+	}
+	/^ok 1 / { ok = 1 }
+	# The first failed assertion ("file:line:test:Expected ...") and
+	# the TH_LOG line that explains it.
+	/^# [^ :]+:[0-9]+:[^:]+:/ && nfail < 2 {
+		line = $0
+		sub(/^# */, "", line)
+		fail = fail (nfail++ ? " / " : "") substr(line, 1, 200)
+	}
+	END {
+		if (rc == 124 || rc == 137)
+			st = "FAIL hang timeout after " timeout "s"
+		else if (rc == 4 || skipped)
+			st = "SKIP " why
+		else if (rc == 0 && ok)
+			st = "PASS"
+		else
+			st = "FAIL fail " fail " (exit code " rc ")"
+		print st > sf
+	}' "$2"
+	read -r STATUS <"$STATUS_FILE" || STATUS="FAIL fail no status (exit code $1)"
 }
 
 # Report one case, applying expectations: report ID STATUS OUT
@@ -193,13 +258,14 @@ report() {
 		hkind=${why%% *}
 		why=${why#* }
 	fi
-	first=$(printf '%s\n' "$complaints" | head -n 1)
+	first=${complaints%%"$NL"*}
 	case "$first" in
 	"") ;;
 	"kernel tainted:"*) ;;
 	*) first="kernel log: $first" ;;
 	esac
-	exp=$(expectation_for "$id" "$KVERSION" "$EXPECTATIONS")
+	expectation_lookup "$id" "$EXP_LINES"
+	exp=$EXP
 	ekind=${exp%%"$TAB"*}
 	ere=${exp#*"$TAB"}
 	ere=${ere%%"$TAB"*}
@@ -216,7 +282,7 @@ report() {
 			# of this version has: only a SKIP selftests/skips pins
 			# is one.
 			if [ "$IN_VM" -eq 1 ] &&
-			   ! skip_pinned "$id" "$KVERSION" "$why" "$SKIPS"; then
+			   ! skip_pinned_in "$id" "$why" "$SKIP_LINES"; then
 				tap "not ok" "$id # unpinned skip in the VM (selftests/skips): ${why:-no reason given}"
 			else
 				tap ok "$id # SKIP ${why:-no reason given}"
@@ -243,9 +309,11 @@ report() {
 	esac
 }
 
+# One case, and its verdict.  Its own cost is the case's process (and the
+# timeout around it), one awk over its output, one kmsg_tail: everything
+# else is shell builtins ("# runner:" at the end says what that costs).
 run_case() {
-	local id=$1 bin=$2 case=$3 taint0 taint1 rc=0 status bad out t0
-	out=$(mktemp)
+	local id=$1 bin=$2 case=$3 taint0 taint1 rc=0 bad out=$OUT_FILE t0
 	echo "# START $id"
 	# A WARN_ONCE()/printk_once() that fired in an earlier case (or at
 	# boot) stays silent for the rest of the boot: the same bug in this
@@ -256,25 +324,30 @@ run_case() {
 	if [ "$IN_VM" -eq 1 ] && [ -w "$CLEAR_WARN_ONCE" ]; then
 		echo 1 >"$CLEAR_WARN_ONCE" || true
 	fi
-	taint0=$(cat /proc/sys/kernel/tainted)
-	t0=$(cut -d' ' -f1 /proc/uptime)
+	# The taint as the gate's log read (just before this case) left it.
+	taint0=$TAINT
+	uptime_cs
+	t0=$UP_CS
 	timeout -s KILL "$TIMEOUT" "$bin" -r "$case" >"$out" 2>&1 || rc=$?
+	uptime_cs
+	t0=$((UP_CS - t0))
+	NCASES=$((NCASES + 1))
+	CASES_CS=$((CASES_CS + t0))
 	# How long it took (a sharded vm_run balances its shards by it).
-	echo "# DURATION $id $(awk -v a="$t0" '{ printf "%.2f", $1 - a }' /proc/uptime)"
-	# The harness's own diagnostics, without its per-process TAP framing.
-	grep -vE '^(TAP version|1\.\.1$|(not )?ok 1 |# (Starting|PASSED|FAILED|Totals))' \
-		"$out" | sed 's/^/# /' || true
-	status=$(case_status "$rc" "$out")
+	cs_secs "$t0"
+	echo "# DURATION $id $SECS"
+	case_status "$rc" "$out"
 	kmsg_new
-	bad=$(kmsg_bad_lines <"$KLINES" | kmsg_allow_filter "$id" "$KMSG_ALLOW")
-	taint1=$(cat /proc/sys/kernel/tainted)
+	kmsg_complaints
+	bad=$BAD
+	[ -z "$bad" ] || bad=$(printf '%s\n' "$bad" | kmsg_allow_filter "$id" "$KMSG_ALLOW")
+	taint1=$TAINT
 	if [ -n "$bad" ]; then
-		echo "$bad" | sed 's/^/# kernel: /'
-	elif [ "$(taint_new "$taint0" "$taint1")" -ne 0 ]; then
+		printf '%s\n' "$bad" | sed 's/^/# kernel: /'
+	elif [ $((taint1 & ~taint0 & ~TAINT_IGNORED)) -ne 0 ]; then
 		bad="kernel tainted: $taint0 -> $taint1"
 	fi
-	report "$id" "$status" "$out" "$bad"
-	rm -f "$out"
+	report "$id" "$STATUS" "$out" "$bad"
 }
 
 # --repeat N: run_case N times, one result.  Each run's verdict (report()
@@ -381,9 +454,12 @@ main() {
 			kmsg_gate kernel:boot "during boot"
 		else
 			KCUR=$("$KMSG_TAIL" next) || KCUR=0
+TAINT=0
 		fi
 	fi
 	selected_programs >"${TMPDIR:-/tmp}/mmconf.programs.$$"
+	uptime_cs
+	LOOP_CS=$UP_CS
 	while read -r cat prog flags; do
 		bin=$DIR/tests/$prog
 		if [ ! -x "$bin" ]; then
@@ -434,9 +510,15 @@ main() {
 	done <"${TMPDIR:-/tmp}/mmconf.programs.$$"
 	rm -f "${TMPDIR:-/tmp}/mmconf.programs.$$"
 	[ "$LIST" -eq 1 ] && return 0
+	uptime_cs
+	LOOP_CS=$((UP_CS - LOOP_CS))
+	if [ "$NCASES" -gt 0 ]; then
+		cs_secs "$LOOP_CS"
+		echo "# runner: $NCASES cases in $SECS s, $(cs_secs "$CASES_CS"; echo "$SECS") s of it inside them: $(((LOOP_CS - CASES_CS) * 10 / NCASES)) ms a case around each"
+	fi
 	kmsg_gate "kernel:after:${PREV:-boot}" "after ${PREV:-boot} ended"
 	unload_kmod
-	rm -f "$KCUR_FILE" "$KLINES"
+	rm -f "$KCUR_FILE" "$KLINES" "$OUT_FILE" "$STATUS_FILE"
 	echo "1..$N"
 	echo "# DONE"
 }

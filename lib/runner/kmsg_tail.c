@@ -9,7 +9,13 @@
  *                                >= SEQ; with FILE, write there the number
  *                                of the record after the last one read, so
  *                                a cursor advanced this way misses no
- *                                record and reads none twice
+ *                                record and reads none twice, and the
+ *                                kernel's taint mask after that read
+ *
+ * The taint comes along so that run_vmtests.sh needs one process per case
+ * for both: a shell cannot read /proc/sys/kernel/tainted itself, since
+ * its read builtin takes a byte at a time and proc_dointvec() answers a
+ * read at a nonzero offset with EOF ("4096" reads as "4").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +33,20 @@ static int parse_seq(const char *rec, unsigned long long *seq)
 		return -1;
 	*seq = strtoull(comma + 1, NULL, 10);
 	return 0;
+}
+
+/* The taint mask, or -1 (written as such: the runner fails on it). */
+static long long read_taint(void)
+{
+	long long taint = -1;
+	FILE *f = fopen("/proc/sys/kernel/tainted", "r");
+
+	if (f) {
+		if (fscanf(f, "%lld", &taint) != 1)
+			taint = -1;
+		fclose(f);
+	}
+	return taint;
 }
 
 static int walk(unsigned long long since, int print, const char *next_file)
@@ -65,7 +85,8 @@ static int walk(unsigned long long since, int print, const char *next_file)
 	if (next_file) {
 		FILE *f = fopen(next_file, "w");
 
-		if (!f || fprintf(f, "%llu\n", next) < 0 || fclose(f)) {
+		if (!f || fprintf(f, "%llu %lld\n", next, read_taint()) < 0 ||
+		    fclose(f)) {
 			perror("kmsg_tail: write next sequence number");
 			return 1;
 		}

@@ -90,36 +90,92 @@ TAB=$(printf '\t')
 # timeout), crash (the guest died: panic, oops, or silent past the host's
 # timeout); ERE must match a line of that evidence.
 expectation_for() {
-	local id=$1 kver=$2 file=$3 lo hi kind glob ere ref
-	[ -f "$file" ] || return 0
-	while IFS="$TAB" read -r lo hi kind glob ere ref; do
-		case "$lo" in ''|'#'*) continue ;; esac
+	[ -f "$3" ] || return 0
+	expectation_lookup "$1" "$(expectations_of_kernel "$2" "$3")"
+	[ -z "$EXP" ] || printf '%s\n' "$EXP"
+}
+
+# The lines of an expectations FILE (or, with "skips", a skips FILE) whose
+# version range holds kernel KVER, reordered for the lookups below:
+#   expectations_of_kernel KVER FILE [skips]
+#   -> "GLOB<tab>KIND<tab>ERE<tab>REFERENCE" (skips: "GLOB<tab>ERE")
+# One awk for the whole file: run_vmtests.sh calls it once per run and
+# looks each case up in memory, with no process and no file read per case.
+expectations_of_kernel() {
+	[ -f "$2" ] || return 0
+	awk -F '\t+' -v v="$1" -v skips="${3:-}" '
+	function key(s,    a, n, i, k) {
+		sub(/[^0-9.].*/, "", s)
+		n = split(s, a, ".")
+		k = 0
+		for (i = 1; i <= 3; i++)
+			k = k * 100000 + (i <= n ? a[i] + 0 : 0)
+		return k
+	}
+	/^#/ || NF < 4 { next }
+	key(v) >= key($1) && key(v) <= key($2) {
+		if (skips != "") {
+			rest = $0
+			for (i = 1; i <= 3; i++)
+				sub(/^[^\t]*\t+/, "", rest)
+			print $3 "\t" rest
+			next
+		}
+		rest = $0
+		for (i = 1; i <= 4; i++)
+			sub(/^[^\t]*\t+/, "", rest)
+		print $4 "\t" $3 "\t" rest
+	}' "$2"
+}
+
+NL='
+'
+
+# The first of LINES (expectations_of_kernel's output) whose glob matches
+# test ID, as "KIND<tab>ERE<tab>REFERENCE" in EXP ("" when none).  Sets a
+# variable, not stdout: a $(...) would cost run_vmtests.sh a fork a case.
+expectation_lookup() {
+	local id=$1 line IFS=$NL
+	EXP=""
+	set -f	# the globs match test ids, not file names
+	for line in $2; do
 		# shellcheck disable=SC2254
 		case "$id" in
-		$glob) version_in_range "$kver" "$lo" "$hi" || continue
-		       printf '%s\t%s\t%s\n' "$kind" "$ere" "$ref"
-		       return 0 ;;
+		${line%%"$TAB"*}) EXP=${line#*"$TAB"}; break ;;
 		esac
-	done <"$file"
+	done
+	set +f
 }
 
 # Is a SKIP of test ID with REASON on kernel KVER pinned in FILE?  Lines,
 # tab-separated: MIN_VERSION MAX_VERSION TEST_ID_GLOB REASON_ERE.
 skip_pinned() {
-	local id=$1 kver=$2 reason=$3 file=$4 lo hi glob ere
-	[ -f "$file" ] || return 1
-	while IFS="$TAB" read -r lo hi glob ere; do
-		case "$lo" in ''|'#'*) continue ;; esac
+	[ -f "$4" ] || return 1
+	skip_pinned_in "$1" "$3" "$(expectations_of_kernel "$2" "$4" skips)"
+}
+
+# skip_pinned on the lines of one kernel (expectations_of_kernel ... skips):
+# skip_pinned_in ID REASON LINES.  Every pin whose glob matches is tried.
+skip_pinned_in() {
+	local id=$1 reason=$2 line ere IFS=$NL
+	set -f
+	for line in $3; do
 		# shellcheck disable=SC2254
 		case "$id" in
-		$glob) version_in_range "$kver" "$lo" "$hi" || continue
-		       # Not a pipe: grep -q may exit before printf writes, and
-		       # under pipefail that would read as "no match".
-		       grep -qE -- "$ere" <<-EOF && return 0 ;;
-		$reason
-		EOF
+		${line%%"$TAB"*})
+			ere=${line#*"$TAB"}
+			# Not a pipe: grep -q may exit before printf writes, and
+			# under pipefail that would read as "no match".
+			if grep -qE -- "$ere" <<-EOF
+			$reason
+			EOF
+			then
+				set +f
+				return 0
+			fi ;;
 		esac
-	done <"$file"
+	done
+	set +f
 	return 1
 }
 
