@@ -394,7 +394,7 @@ repeat_case() {
 LOADED_KMOD=""
 KMOD_TRIED=0
 load_kmod() {
-	local ko name vermagic
+	local ko name vermagic t0
 	[ "$KMOD_TRIED" -eq 0 ] || return 0
 	KMOD_TRIED=1
 	for ko in "$DIR"/kmod/*.ko; do
@@ -408,9 +408,14 @@ load_kmod() {
 			kmod_failed "$name" "built for '$vermagic', not $KVERSION"
 			continue
 		fi
+		uptime_cs
+		t0=$UP_CS
 		# shellcheck disable=SC2086 # a list of name=value words
 		insmod "$ko" ${MMCONF_KMOD_ARGS:-} 2>&1 | sed 's/^/# insmod: /' || true
 		if [ -d "/sys/module/$name" ]; then
+			uptime_cs
+			cs_secs $((UP_CS - t0))
+			echo "# kmod: $name loaded in $SECS s"
 			LOADED_KMOD="$LOADED_KMOD $name"
 		else
 			kmod_failed "$name" "insmod $ko failed (see the insmod lines above)"
