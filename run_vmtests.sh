@@ -68,7 +68,6 @@ fi
 case "$REPEAT" in
 ''|*[!0-9]*|0) echo "run_vmtests.sh: --repeat wants a count >= 1, not '$REPEAT'" >&2; exit 2 ;;
 esac
-[ -z "$IDS_FILE" ] || IDS="$NL$(cat "$IDS_FILE")$NL"
 KMSG_TAIL=$DIR/bin/kmsg_tail
 EXPECTATIONS=$HERE/selftests/expectations
 SKIPS=$HERE/selftests/skips
@@ -109,6 +108,7 @@ has_flag() {
 # Without -f every id is in; with it, only those FILE lists (read once,
 # into IDS: a grep per listed case was a fork per case).
 IDS=""
+[ -z "$IDS_FILE" ] || IDS="$NL$(cat "$IDS_FILE")$NL"
 in_ids_file() {
 	[ -z "$IDS_FILE" ] && return 0
 	case "$IDS" in *"$NL$1$NL"*) return 0 ;; esac
