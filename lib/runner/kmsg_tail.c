@@ -1,18 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmsg_tail: read the kernel log by record sequence number, so the runner
- * can see exactly what one test case logged without clearing the log
- * (dmesg -c) and without being fooled by a wrapped ring buffer.
+ * kmsg_tail: read the kernel log by record, so the runner can see exactly
+ * what one test case logged without clearing the log (dmesg -c) and
+ * without being fooled by a wrapped ring buffer.
  *
  *   kmsg_tail next               print the sequence number of the next record
  *   kmsg_tail since SEQ [FILE]   print the text of every record numbered
  *                                >= SEQ; with FILE, write there the number
- *                                of the record after the last one read, so
- *                                a cursor advanced this way misses no
- *                                record and reads none twice, and the
- *                                kernel's taint mask after that read
+ *                                of the record after the last one read and
+ *                                the kernel's taint mask after that read
+ *   kmsg_tail fd N [FILE]        print the text of every record not yet
+ *                                read through file descriptor N (an open
+ *                                /dev/kmsg the caller keeps); FILE as above
+ *   kmsg_tail end N              move descriptor N past the last record
  *
- * The taint comes along so that run_vmtests.sh needs one process per case
+ * "fd" is what run_vmtests.sh uses: the open file of /dev/kmsg keeps its
+ * own record cursor (devkmsg_read() advances user->seq), shared by every
+ * process that inherits the descriptor, so each call reads only the new
+ * records.  "since" opens /dev/kmsg afresh and reads the whole buffer to
+ * find SEQ: under TCG, two such reads around every case of a 1000-record
+ * log were most of the runner's cost.
+ *
+ * The taint comes along so that the runner needs one process per case
  * for both: a shell cannot read /proc/sys/kernel/tainted itself, since
  * its read builtin takes a byte at a time and proc_dointvec() answers a
  * read at a nonzero offset with EOF ("4096" reads as "4").
@@ -49,23 +58,21 @@ static long long read_taint(void)
 	return taint;
 }
 
-static int walk(unsigned long long since, int print, const char *next_file)
+/*
+ * Read records from fd until none is left.  Prints the text of those
+ * numbered >= since when print is set; returns the number after the last
+ * record seen (since when there was none).
+ */
+static unsigned long long drain(int fd, unsigned long long since, int print)
 {
 	unsigned long long seq, next = since;
 	char rec[8192];
 	ssize_t n;
-	int fd;
 
-	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-	if (fd < 0) {
-		perror("kmsg_tail: open /dev/kmsg");
-		return 1;
-	}
 	for (;;) {
 		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)	/* overwritten while reading */
-			continue;
-		if (n < 0 && errno == EINTR)
+		/* EPIPE: records were overwritten; the cursor moved past them. */
+		if (n < 0 && (errno == EPIPE || errno == EINTR))
 			continue;
 		if (n <= 0)
 			break;
@@ -79,28 +86,79 @@ static int walk(unsigned long long since, int print, const char *next_file)
 			fputs(text ? text + 1 : rec, stdout);
 		}
 	}
-	close(fd);
-	if (!print)
-		printf("%llu\n", next);
-	if (next_file) {
-		FILE *f = fopen(next_file, "w");
+	return next;
+}
 
-		if (!f || fprintf(f, "%llu %lld\n", next, read_taint()) < 0 ||
-		    fclose(f)) {
-			perror("kmsg_tail: write next sequence number");
-			return 1;
-		}
+static int write_next(const char *next_file, unsigned long long next)
+{
+	FILE *f;
+
+	if (!next_file)
+		return 0;
+	f = fopen(next_file, "w");
+	if (!f || fprintf(f, "%llu %lld\n", next, read_taint()) < 0 ||
+	    fclose(f)) {
+		perror("kmsg_tail: write next sequence number");
+		return 1;
 	}
 	return 0;
 }
 
+static int walk(unsigned long long since, int print, const char *next_file)
+{
+	unsigned long long next;
+	int fd;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (fd < 0) {
+		perror("kmsg_tail: open /dev/kmsg");
+		return 1;
+	}
+	next = drain(fd, since, print);
+	close(fd);
+	if (!print)
+		printf("%llu\n", next);
+	return write_next(next_file, next);
+}
+
+/* Descriptor N, made non-blocking (it is shared: only the runner uses it). */
+static int kmsg_fd(const char *arg)
+{
+	int fd = atoi(arg), fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		fprintf(stderr, "kmsg_tail: descriptor %s: %s\n", arg,
+			strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
 int main(int argc, char **argv)
 {
+	int fd;
+
 	if (argc == 2 && !strcmp(argv[1], "next"))
 		return walk(0, 0, NULL);
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "since"))
 		return walk(strtoull(argv[2], NULL, 10), 1,
 			    argc == 4 ? argv[3] : NULL);
-	fprintf(stderr, "usage: kmsg_tail next | kmsg_tail since SEQ [FILE]\n");
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "fd")) {
+		fd = kmsg_fd(argv[2]);
+		if (fd < 0)
+			return 1;
+		return write_next(argc == 4 ? argv[3] : NULL,
+				  drain(fd, 0, 1));
+	}
+	if (argc == 3 && !strcmp(argv[1], "end")) {
+		fd = kmsg_fd(argv[2]);
+		if (fd < 0 || lseek(fd, 0, SEEK_END) < 0) {
+			perror("kmsg_tail: seek to the end of the log");
+			return 1;
+		}
+		return 0;
+	}
+	fprintf(stderr,
+		"usage: kmsg_tail next | since SEQ [FILE] | fd N [FILE] | end N\n");
 	return 2;
 }
