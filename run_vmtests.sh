@@ -347,7 +347,7 @@ run_case() {
 	taint1=$TAINT
 	if [ -n "$bad" ]; then
 		printf '%s\n' "$bad" | sed 's/^/# kernel: /'
-	elif [ $((taint1 & ~taint0 & ~TAINT_IGNORED)) -ne 0 ]; then
+	elif taint_new "$taint0" "$taint1" && [ "$TAINT_ADDED" -ne 0 ]; then
 		bad="kernel tainted: $taint0 -> $taint1"
 	fi
 	report "$id" "$STATUS" "$out" "$bad"

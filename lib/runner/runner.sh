@@ -59,15 +59,16 @@ kmsg_allow_filter() {
 	fi
 }
 
-# New taint bits, minus the ignored ones: taint_new BEFORE AFTER
+# New taint bits, minus the ignored ones, in TAINT_ADDED (a variable:
+# run_vmtests.sh calls it once a case): taint_new BEFORE AFTER
 taint_new() {
-	echo $(( $2 & ~$1 & ~TAINT_IGNORED ))
+	# shellcheck disable=SC2034 # the callers read it
+	TAINT_ADDED=$(($2 & ~$1 & ~TAINT_IGNORED))
 }
 
-# Succeeds when version $1 lies in [$2, $3]; versions compare numerically
-# by their first three dot-separated numbers ("6.12.117-foo" = 6.12.117).
-version_in_range() {
-	awk -v v="$1" -v lo="$2" -v hi="$3" '
+# awk's key(version): the first three dot-separated numbers as one number
+# ("6.12.117-foo" = 6.12.117), so versions compare numerically.
+VERSION_KEY_AWK='
 	function key(s,    a, n, i, k) {
 		sub(/[^0-9.].*/, "", s)
 		n = split(s, a, ".")
@@ -76,6 +77,11 @@ version_in_range() {
 			k = k * 100000 + (i <= n ? a[i] + 0 : 0)
 		return k
 	}
+'
+
+# Succeeds when version $1 lies in [$2, $3].
+version_in_range() {
+	awk -v v="$1" -v lo="$2" -v hi="$3" "$VERSION_KEY_AWK"'
 	BEGIN { exit !(key(v) >= key(lo) && key(v) <= key(hi)) }'
 }
 
@@ -103,15 +109,7 @@ expectation_for() {
 # looks each case up in memory, with no process and no file read per case.
 expectations_of_kernel() {
 	[ -f "$2" ] || return 0
-	awk -F '\t+' -v v="$1" -v skips="${3:-}" '
-	function key(s,    a, n, i, k) {
-		sub(/[^0-9.].*/, "", s)
-		n = split(s, a, ".")
-		k = 0
-		for (i = 1; i <= 3; i++)
-			k = k * 100000 + (i <= n ? a[i] + 0 : 0)
-		return k
-	}
+	awk -F '\t+' -v v="$1" -v skips="${3:-}" "$VERSION_KEY_AWK"'
 	/^#/ || NF < 4 { next }
 	key(v) >= key($1) && key(v) <= key($2) {
 		if (skips != "") {
