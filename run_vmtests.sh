@@ -166,16 +166,17 @@ KCUR_FILE=${TMPDIR:-/tmp}/mmconf.kcur.$$
 OUT_FILE=${TMPDIR:-/tmp}/mmconf.out.$$
 STATUS_FILE=${TMPDIR:-/tmp}/mmconf.status.$$
 KLINES=${TMPDIR:-/tmp}/mmconf.klines.$$
+KCUR=0	# the record after the last one read (kept for a later run)
 TAINT=0
 
 # Put the records logged since the last call in $KLINES, and the taint in
-# TAINT (not in a subshell: it sets TAINT).  A log that cannot be read
+# TAINT (not in a subshell: it sets KCUR and TAINT).  A log that cannot be read
 # is a complaint itself: nothing could be checked.  The one process of
 # the log check: the grep for complaints runs only on a log that has
 # new lines, and matches (kmsg_complaints).
 kmsg_new() {
-	if "$KMSG_TAIL" fd "$KMSG_FD" "$KCUR_FILE" >"$KLINES"; then
-		read -r _ TAINT <"$KCUR_FILE"
+	if "$KMSG_TAIL" fd "$KMSG_FD" "$KCUR_FILE" "$KCUR" >"$KLINES"; then
+		read -r KCUR TAINT <"$KCUR_FILE"
 		case "$TAINT" in
 		''|*[!0-9]*) echo "BUG: run_vmtests.sh: kmsg_tail cannot read the taint ('$TAINT')" >>"$KLINES"
 			TAINT=0 ;;

@@ -9,9 +9,12 @@
  *                                >= SEQ; with FILE, write there the number
  *                                of the record after the last one read and
  *                                the kernel's taint mask after that read
- *   kmsg_tail fd N [FILE]        print the text of every record not yet
+ *   kmsg_tail fd N [FILE [SEQ]]  print the text of every record not yet
  *                                read through file descriptor N (an open
- *                                /dev/kmsg the caller keeps); FILE as above
+ *                                /dev/kmsg the caller keeps), of those
+ *                                numbered >= SEQ if given; FILE as above
+ *                                (the number is SEQ, or 0, when there
+ *                                was no record left to read)
  *   kmsg_tail end N              move descriptor N past the last record
  *
  * "fd" is what run_vmtests.sh uses: the open file of /dev/kmsg keeps its
@@ -143,12 +146,13 @@ int main(int argc, char **argv)
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "since"))
 		return walk(strtoull(argv[2], NULL, 10), 1,
 			    argc == 4 ? argv[3] : NULL);
-	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "fd")) {
+	if (argc >= 3 && argc <= 5 && !strcmp(argv[1], "fd")) {
 		fd = kmsg_fd(argv[2]);
 		if (fd < 0)
 			return 1;
-		return write_next(argc == 4 ? argv[3] : NULL,
-				  drain(fd, 0, 1));
+		return write_next(argc >= 4 ? argv[3] : NULL,
+				  drain(fd, argc == 5 ?
+					strtoull(argv[4], NULL, 10) : 0, 1));
 	}
 	if (argc == 3 && !strcmp(argv[1], "end")) {
 		fd = kmsg_fd(argv[2]);
@@ -159,6 +163,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr,
-		"usage: kmsg_tail next | since SEQ [FILE] | fd N [FILE] | end N\n");
+		"usage: kmsg_tail next | since SEQ [FILE] | fd N [FILE [SEQ]] | end N\n");
 	return 2;
 }
